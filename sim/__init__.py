@@ -1,0 +1,1 @@
+"""The simulator: scenario runner, virtual visitors (and, later, the window)."""

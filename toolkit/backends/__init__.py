@@ -1,0 +1,1 @@
+"""Backends: gpio (gpiozero), serial (firmware), mqtt, sim. Registered as entry points."""

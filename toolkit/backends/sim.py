@@ -1,0 +1,94 @@
+"""The simulator backend: virtual pins that a scenario, a keyboard, the simulator
+window or an MQTT client can poke, and outputs that remember what they showed.
+
+Outputs never tick: a blinking LED stores its pattern and the moment it started,
+and `level()` evaluates it when someone looks. A gallery day with LEDs pulsing
+for eight hours therefore costs nothing between visitors.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from toolkit.core.backend import (
+    INPUT_SIGNALS,
+    OUTPUT_SIGNALS,
+    Backend,
+    InputChannel,
+    OutputChannel,
+    Pattern,
+    Sink,
+)
+from toolkit.core.loop import Loop
+from toolkit.core.pins import PinRef
+from toolkit.core.waveforms import PixelAnimation
+
+_IDLE_LEVEL = {"digital": False, "analog": 0.0, "distance": None, "tag": None}
+
+
+class VirtualInput(InputChannel):
+    def __init__(self, sink: Sink, signal: str, pin: PinRef | None) -> None:
+        super().__init__(sink)
+        self.signal = signal
+        self.pin = pin
+        self.value = _IDLE_LEVEL[signal]
+
+    def inject(self, value: Any) -> None:
+        """A reading arrives, exactly as a real backend would deliver it."""
+        self.value = value
+        self.sink(value)
+
+
+class VirtualOutput(OutputChannel):
+    def __init__(self, loop: Loop, signal: str, pin: PinRef | None, history: int = 256) -> None:
+        super().__init__(loop, signal)
+        self.pin = pin
+        self.pattern: Pattern | None = None
+        self.pattern_start = 0.0
+        self.history: deque[tuple[float, Any]] = deque(maxlen=history)
+
+    def animate(self, pattern: Pattern) -> None:
+        self.pattern = pattern
+        self.pattern_start = self.loop.clock.monotonic()
+        self.history.append((self.pattern_start, pattern))
+
+    def stop_animation(self) -> None:
+        self.pattern = None
+
+    def _write(self, value: Any) -> None:
+        self.value = value
+        self.history.append((self.loop.clock.monotonic(), value))
+
+    def level(self, at: float | None = None) -> Any:
+        """The output's value now (or at monotonic time `at`), patterns included."""
+        if self.pattern is None:
+            return self.value
+        t = (self.loop.clock.monotonic() if at is None else at) - self.pattern_start
+        if isinstance(self.pattern, PixelAnimation):
+            return self.pattern.frame_at(t)
+        level = self.pattern.level_at(t)
+        return level > 0 if self.signal == "digital" else level
+
+
+class SimBackend(Backend):
+    name = "sim"
+    input_signals = INPUT_SIGNALS
+    output_signals = OUTPUT_SIGNALS
+
+    def __init__(self, loop: Loop, options: dict[str, Any] | None = None) -> None:
+        super().__init__(loop, options)
+        self.inputs: dict[str, VirtualInput] = {}
+        self.outputs: dict[str, VirtualOutput] = {}
+
+    def open_input(self, device_id: str, signal: str, pin: PinRef | None, sink: Sink,
+                   **params: Any) -> InputChannel:
+        channel = VirtualInput(sink, signal, pin)
+        self.inputs[device_id] = channel
+        return channel
+
+    def open_output(self, device_id: str, signal: str, pin: PinRef | None,
+                    **params: Any) -> OutputChannel:
+        channel = VirtualOutput(self.loop, signal, pin)
+        self.outputs[device_id] = channel
+        return channel

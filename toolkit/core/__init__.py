@@ -1,0 +1,1 @@
+"""The core: events, bus, clock, runtime loop, device base classes, installation runtime."""

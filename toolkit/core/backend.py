@@ -1,0 +1,122 @@
+"""Backends turn a device's pins into real (or virtual) I/O.
+
+A device asks its backend for *channels* by signal type, never for a library:
+
+    inputs:  "digital" (bool), "analog" (0..1), "distance" (cm), "tag" (id or None)
+    outputs: "digital" (bool), "pwm" (0..1), "servo" (pulse width, s),
+             "tone" (Hz or None), "pixels" (list of (r, g, b))
+
+Input channels call their `sink(value)` **on the runtime loop's thread**: a
+backend whose library calls back on its own thread hands the value over with
+`loop.call_soon_threadsafe`. New backends register in the `museokit.backends`
+entry-point group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from toolkit.core.loop import Loop, Timer
+from toolkit.core.pins import PinRef
+from toolkit.core.waveforms import Blink, PixelAnimation, Pulse
+
+Pattern = Blink | Pulse | PixelAnimation
+Sink = Callable[[Any], None]
+
+INPUT_SIGNALS = ("digital", "analog", "distance", "tag")
+OUTPUT_SIGNALS = ("digital", "pwm", "servo", "tone", "pixels")
+
+
+class BackendError(RuntimeError):
+    """A backend cannot provide what a device asked for; the message says why."""
+
+
+class InputChannel:
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self.value: Any = None
+
+    def close(self) -> None:
+        """Release the underlying pin or port."""
+
+
+class OutputChannel:
+    """Base output: `write` a level; `animate` a pattern (stepped on the clock by default)."""
+
+    def __init__(self, loop: Loop, signal: str) -> None:
+        self.loop = loop
+        self.signal = signal
+        self.value: Any = None
+        self._animator: SoftwareAnimator | None = None
+
+    def write(self, value: Any) -> None:
+        self.stop_animation()
+        self._write(value)
+
+    def animate(self, pattern: Pattern) -> None:
+        self.stop_animation()
+        self._animator = SoftwareAnimator(self, pattern)
+
+    def stop_animation(self) -> None:
+        if self._animator is not None:
+            self._animator.stop()
+            self._animator = None
+
+    def close(self) -> None:
+        self.stop_animation()
+
+    def _write(self, value: Any) -> None:
+        """Set the physical output. Subclasses override this."""
+        self.value = value
+
+
+class SoftwareAnimator:
+    """Steps a pattern on the loop's clock for outputs that cannot run it natively."""
+
+    def __init__(self, channel: OutputChannel, pattern: Pattern) -> None:
+        self.channel = channel
+        self.pattern = pattern
+        self.start = channel.loop.clock.monotonic()
+        self._timer: Timer = channel.loop.call_every(pattern.step, self._tick, first=0.0,
+                                                     name=f"{type(pattern).__name__} animation")
+
+    def _tick(self) -> None:
+        t = self.channel.loop.clock.monotonic() - self.start
+        done = self.pattern.duration is not None and t >= self.pattern.duration
+        if isinstance(self.pattern, PixelAnimation):
+            self.channel._write(self.pattern.frame_at(t))
+        else:
+            level = self.pattern.level_at(t)
+            self.channel._write(level > 0 if self.channel.signal == "digital" else level)
+        if done:
+            self.stop()
+
+    def stop(self) -> None:
+        self._timer.cancel()
+
+
+class Backend:
+    """Base class of every backend. Subclasses set `name` and the signals they support."""
+
+    name: ClassVar[str] = ""
+    input_signals: ClassVar[tuple[str, ...]] = ()
+    output_signals: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, loop: Loop, options: dict[str, Any] | None = None) -> None:
+        self.loop = loop
+        self.options = options or {}
+
+    def open_input(self, device_id: str, signal: str, pin: PinRef | None, sink: Sink,
+                   **params: Any) -> InputChannel:
+        raise BackendError(f"backend {self.name!r} has no {signal} inputs")
+
+    def open_output(self, device_id: str, signal: str, pin: PinRef | None,
+                    **params: Any) -> OutputChannel:
+        raise BackendError(f"backend {self.name!r} has no {signal} outputs")
+
+    def start(self) -> None:
+        """Called once every device is open."""
+
+    def close(self) -> None:
+        """Release everything; called on shutdown, also after errors."""

@@ -1,0 +1,535 @@
+"""The installation file, validated into typed objects before anything starts.
+
+Every problem is collected (not just the first) and reported with the file, the
+line, the key path, what was expected and, where a name is close to a known one,
+a suggestion: `installation.toml:12: devices[1].kind: unknown kind 'buton' — did
+you mean 'button'?`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import shlex
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.core import plugins
+from toolkit.core.device import CommandError, Device, check_arguments
+from toolkit.core.events import NAME_RE
+from toolkit.core.options import OptionError
+from toolkit.core.pins import PinRef, normalise_pin
+from toolkit.core.states import STATES_ID, StateConfig, StateMachine
+from toolkit.core.tomlmap import Path as KeyPath
+from toolkit.core.tomlmap import key_lines, line_of
+
+FILENAME = "installation.toml"
+DEFAULT_BEHAVIOUR = "behaviour.py"
+
+#: Names a device id may not take: they are the behaviour API or Python keywords.
+RESERVED_IDS = frozenset({STATES_ID, "installation", "on", "after", "every", "goto", "state",
+                          "enter", "lockout", "device", "log", "command", "options", "event",
+                          "print", "sim"})
+
+_TOP_LEVEL = ("installation", "devices", "states", "rules", "options")
+_INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description")
+_DEVICE_COMMON = ("id", "kind", "backend", "board", "label", "description")
+_STATE_KEYS = ("name", "idle", "timeout", "then")
+_RULE_KEYS = ("when", "value", "in_state", "do", "cooldown", "lockout", "until")
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    file: str
+    line: int | None
+    path: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        key = f" {self.path}:" if self.path else ""
+        hint = f" — {self.hint}" if self.hint else ""
+        return f"{where}:{key} {self.message}{hint}"
+
+
+class InstallationError(Exception):
+    """The installation cannot start; `issues` lists every problem found."""
+
+    def __init__(self, issues: list[ConfigIssue]) -> None:
+        self.issues = issues
+        super().__init__("\n".join(str(i) for i in issues))
+
+
+@dataclass
+class DeviceConfig:
+    id: str
+    kind: str
+    cls: type[Device]
+    backend: str | None = None
+    board: str | None = None
+    pins: dict[str, PinRef] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    label: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    device: str
+    command: str
+    args: tuple[Any, ...] = ()
+    kwargs: tuple[tuple[str, Any], ...] = ()
+    text: str = ""
+
+
+@dataclass
+class RuleConfig:
+    when: str
+    actions: list[Action]
+    value: Any = None
+    match_value: bool = False
+    in_state: tuple[str, ...] = ()
+    cooldown: float = 0.0
+    lockout: float = 0.0
+    until: str | None = None
+    line: int | None = None
+
+    def describe(self) -> str:
+        return f"rule at line {self.line}" if self.line else f"rule when {self.when}"
+
+
+@dataclass
+class Installation:
+    folder: Path
+    file: Path
+    name: str
+    site: str
+    node: str
+    backend: str
+    behaviour: Path | None
+    devices: list[DeviceConfig]
+    states: list[StateConfig]
+    rules: list[RuleConfig]
+    options: dict[str, Any]
+    warnings: list[ConfigIssue] = field(default_factory=list)
+
+    def device(self, device_id: str) -> DeviceConfig:
+        return next(d for d in self.devices if d.id == device_id)
+
+    def event_names(self) -> dict[str, tuple[str, ...]]:
+        """Every device id (and `states`) with the events it can emit."""
+        names = {d.id: d.cls.events for d in self.devices}
+        if self.states:
+            names[STATES_ID] = tuple(s.name for s in self.states)
+        return names
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """`did you mean 'button'?` or '' when nothing is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def find_file(path: str | Path) -> Path:
+    """Accept an installation folder or its installation.toml."""
+    p = Path(path)
+    return p / FILENAME if p.is_dir() else p
+
+
+def load_installation(path: str | Path) -> Installation:
+    """Read and check an installation; raises InstallationError listing every problem."""
+    file = find_file(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        hint = "run `museokit new PATH` to start one" if not file.parent.exists() else (
+            f"the folder has no {FILENAME}; run `museokit new {file.parent}` to create one")
+        raise InstallationError([ConfigIssue(str(file), None, "", "file not found", hint)]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstallationError([ConfigIssue(str(file), None, "", f"cannot read: {exc}")]) from None
+    return _Checker(file, text).run()
+
+
+class _Checker:
+    def __init__(self, file: Path, text: str) -> None:
+        self.file = file
+        self.text = text
+        self.issues: list[ConfigIssue] = []
+        self.warnings: list[ConfigIssue] = []
+        self.lines: dict[KeyPath, int] = key_lines(text)
+
+    # -- reporting ------------------------------------------------------------------
+    def error(self, path: KeyPath, message: str, hint: str = "") -> None:
+        self.issues.append(ConfigIssue(str(self.file), line_of(self.lines, path),
+                                       _format_path(path), message, hint))
+
+    def warn(self, path: KeyPath, message: str, hint: str = "") -> None:
+        self.warnings.append(ConfigIssue(str(self.file), line_of(self.lines, path),
+                                         _format_path(path), message, hint))
+
+    def unknown_keys(self, path: KeyPath, table: dict[str, Any], known: Iterable[str],
+                     what: str) -> None:
+        known = list(known)
+        for key in table:
+            if key not in known:
+                self.error((*path, key), f"unknown key {key!r} in {what}",
+                           suggest(key, known) or f"known keys: {', '.join(known)}")
+
+    def text_value(self, path: KeyPath, table: dict[str, Any], key: str, default: str | None,
+                   slug: bool = False) -> str | None:
+        value = table.get(key, default)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            self.error((*path, key), f"expected a text, got {value!r}")
+            return default
+        if slug and not NAME_RE.match(value):
+            self.error((*path, key), f"{value!r} is not a usable name",
+                       "use lower case letters, digits and _, starting with a letter")
+            return default
+        return value
+
+    def seconds(self, path: KeyPath, table: dict[str, Any], key: str) -> float | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            self.error((*path, key), f"expected a number of seconds (0 or more), got {value!r}")
+            return None
+        return float(value)
+
+    # -- the file -------------------------------------------------------------------
+    def run(self) -> Installation:
+        try:
+            data = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            line = _line_from_toml_error(str(exc))
+            raise InstallationError([ConfigIssue(str(self.file), line, "", f"not valid TOML: {exc}",
+                                                 "check quotes, brackets and '=' on that line")]
+                                    ) from None
+        self.unknown_keys((), data, _TOP_LEVEL, "the installation file")
+        head = self.section(data, "installation")
+        folder = self.file.parent
+        name = self.text_value(("installation",), head, "name", folder.resolve().name) or ""
+        default_site = _slug(folder.resolve().name)
+        site = self.text_value(("installation",), head, "site", default_site, slug=True) or ""
+        node = self.text_value(("installation",), head, "node", "main", slug=True) or "main"
+        # The default is checked when it is used: the gpio backend may not be installed
+        # on a laptop, where the simulator replaces it anyway.
+        backend = self.text_value(("installation",), head, "backend", "gpio") or "gpio"
+        if "backend" in head:
+            self.check_backend(("installation", "backend"), backend)
+        behaviour = self.behaviour(head, folder)
+        self.unknown_keys(("installation",), head, _INSTALLATION_KEYS, "[installation]")
+
+        devices = self.devices(data.get("devices", []))
+        states = self.states(data.get("states", []))
+        known_ids = {d.id: d.cls for d in devices}
+        rules = self.rules(data.get("rules", []), known_ids, states)
+        options = data.get("options", {})
+        if not isinstance(options, dict):
+            self.error(("options",), "expected a table: write [options]")
+            options = {}
+        if self.issues:
+            raise InstallationError(self.issues)
+        return Installation(folder, self.file, name, site, node, backend, behaviour, devices,
+                            states, rules, options, self.warnings)
+
+    def section(self, data: dict[str, Any], name: str) -> dict[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            self.error((name,), f"expected a table: write [{name}]")
+            return {}
+        return value
+
+    def check_backend(self, path: KeyPath, name: str) -> None:
+        known = plugins.registered(plugins.BACKENDS)
+        if name not in known:
+            self.error(path, f"unknown backend {name!r}",
+                       suggest(name, known) or f"backends: {', '.join(sorted(known))}")
+
+    def behaviour(self, head: dict[str, Any], folder: Path) -> Path | None:
+        given = self.text_value(("installation",), head, "behaviour", None)
+        path = folder / (given or DEFAULT_BEHAVIOUR)
+        if not path.is_file():
+            if given:
+                self.error(("installation", "behaviour"), f"behaviour file {path} not found")
+            return None
+        try:
+            compile(path.read_bytes(), str(path), "exec")
+        except SyntaxError as exc:
+            self.issues.append(ConfigIssue(str(path), exc.lineno, "",
+                                           f"Python syntax error: {exc.msg}",
+                                           (exc.text or "").strip()))
+        return path
+
+    # -- devices --------------------------------------------------------------------
+    def tables(self, raw: Any, name: str) -> list[dict[str, Any]]:
+        if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+            self.error((name,), f"expected [[{name}]] tables",
+                       f"write each one under its own [[{name}]] header")
+            return []
+        return raw
+
+    def devices(self, raw: Any) -> list[DeviceConfig]:
+        kinds = plugins.registered(plugins.DEVICES)
+        seen: dict[str, int] = {}
+        pins_used: dict[PinRef, str] = {}
+        result: list[DeviceConfig] = []
+        for i, table in enumerate(self.tables(raw, "devices")):
+            path: KeyPath = ("devices", i)
+            dev_id = table.get("id")
+            if not isinstance(dev_id, str) or not dev_id:
+                self.error(path, "device without an id", 'add id = "door" (a short name)')
+                continue
+            if not NAME_RE.match(dev_id):
+                self.error((*path, "id"), f"id {dev_id!r} is not a usable name",
+                           "use lower case letters, digits and _, starting with a letter")
+                continue
+            if dev_id in RESERVED_IDS or keyword.iskeyword(dev_id):
+                self.error((*path, "id"), f"id {dev_id!r} is reserved by museokit",
+                           f"pick another name, such as '{dev_id}_1'")
+                continue
+            if dev_id in seen:
+                first = seen[dev_id]
+                self.error((*path, "id"), f"duplicate id {dev_id!r}, already used by devices[{first}] "
+                           f"at line {line_of(self.lines, ('devices', first))}",
+                           "give each device its own id")
+                continue
+            seen[dev_id] = i
+            kind = table.get("kind")
+            if not isinstance(kind, str):
+                self.error(path, f"device {dev_id!r} has no kind",
+                           f"add kind = \"...\", one of: {', '.join(sorted(kinds))}")
+                continue
+            if kind not in kinds:
+                self.error((*path, "kind"), f"unknown kind {kind!r}",
+                           suggest(kind, kinds) or f"kinds: {', '.join(sorted(kinds))}")
+                continue
+            try:
+                cls: type[Device] = plugins.load(plugins.DEVICES, kind)
+            except plugins.PluginError as exc:
+                self.error((*path, "kind"), str(exc))
+                continue
+            result.append(self.device(path, table, dev_id, kind, cls, pins_used))
+        return result
+
+    def device(self, path: KeyPath, table: dict[str, Any], dev_id: str, kind: str,
+               cls: type[Device], pins_used: dict[PinRef, str]) -> DeviceConfig:
+        backend = self.text_value(path, table, "backend", None)
+        if backend is not None:
+            self.check_backend((*path, "backend"), backend)
+        board = self.text_value(path, table, "board", None)
+        self.unknown_keys(path, table, (*_DEVICE_COMMON, *cls.pins, *cls.options),
+                          f"a {kind} device")
+        pins: dict[str, PinRef] = {}
+        for pin_key in cls.pins:
+            raw_pin = table.get(pin_key)
+            if raw_pin is None:
+                self.warn(path, f"device {dev_id!r} has no {pin_key} yet",
+                          f"fine in the simulator; add {pin_key} = <GPIO number> before "
+                          "running on the hardware")
+                continue
+            try:
+                ref = normalise_pin(raw_pin, board or "pi")
+            except ValueError as exc:
+                self.error((*path, pin_key), str(exc))
+                continue
+            if ref in pins_used:
+                self.error((*path, pin_key), f"pin {ref} is already used by device "
+                           f"{pins_used[ref]!r}", "each pin can serve one device; move one")
+                continue
+            pins_used[ref] = dev_id
+            pins[pin_key] = ref
+        options: dict[str, Any] = {}
+        for name, opt in cls.options.items():
+            if name not in table:
+                continue
+            try:
+                options[name] = opt.convert(table[name])
+            except OptionError as exc:
+                self.error((*path, name), f"{exc}", opt.help)
+        label = table.get("label", "")
+        return DeviceConfig(dev_id, kind, cls, backend, board, pins, options,
+                            label if isinstance(label, str) else "",
+                            line_of(self.lines, path))
+
+    # -- states ---------------------------------------------------------------------
+    def states(self, raw: Any) -> list[StateConfig]:
+        result: list[StateConfig] = []
+        tables = self.tables(raw, "states")
+        names = [t.get("name") for t in tables]
+        for i, table in enumerate(tables):
+            path: KeyPath = ("states", i)
+            self.unknown_keys(path, table, _STATE_KEYS, "a state")
+            name = self.text_value(path, table, "name", None, slug=True)
+            if name is None:
+                self.error(path, "state without a name", 'add name = "attract"')
+                continue
+            if names.index(name) != i:
+                self.error((*path, "name"), f"duplicate state {name!r}")
+                continue
+            then = self.text_value(path, table, "then", None)
+            if then is not None and then not in names:
+                self.error((*path, "then"), f"unknown state {then!r}",
+                           suggest(then, [n for n in names if isinstance(n, str)]))
+            idle = self.seconds(path, table, "idle")
+            timeout = self.seconds(path, table, "timeout")
+            result.append(StateConfig(name, idle, timeout, then, line_of(self.lines, path)))
+        return result
+
+    # -- rules ----------------------------------------------------------------------
+    def rules(self, raw: Any, devices: dict[str, type[Device]],
+              states: list[StateConfig]) -> list[RuleConfig]:
+        result = []
+        events = {dev_id: cls.events for dev_id, cls in devices.items()}
+        state_names = [s.name for s in states]
+        if states:
+            events[STATES_ID] = tuple(state_names)
+        for i, table in enumerate(self.tables(raw, "rules")):
+            path: KeyPath = ("rules", i)
+            self.unknown_keys(path, table, _RULE_KEYS, "a rule")
+            when = table.get("when")
+            if not isinstance(when, str):
+                self.error(path, "rule without `when`", 'add when = "door.pressed"')
+                continue
+            self.check_event((*path, "when"), when, events)
+            until = self.text_value(path, table, "until", None)
+            if until is not None:
+                self.check_event((*path, "until"), until, events)
+            in_state = table.get("in_state", ())
+            in_state = (in_state,) if isinstance(in_state, str) else tuple(in_state)
+            for name in in_state:
+                if name not in state_names:
+                    self.error((*path, "in_state"), f"unknown state {name!r}",
+                               suggest(str(name), state_names) or
+                               "declare it in a [[states]] table")
+            do = table.get("do")
+            if isinstance(do, str):
+                do = [do]
+            if not isinstance(do, list) or not do or not all(isinstance(a, str) for a in do):
+                self.error((*path, "do"), "expected an action or a list of actions",
+                           'for example do = "led.on" or do = ["led.on", "buzzer.beep"]')
+                continue
+            actions = [a for a in (self.action((*path, "do"), text, devices, state_names)
+                                   for text in do) if a is not None]
+            result.append(RuleConfig(
+                when, actions, table.get("value"), "value" in table, in_state,
+                self.seconds(path, table, "cooldown") or 0.0,
+                self.seconds(path, table, "lockout") or 0.0, until, line_of(self.lines, path)))
+        return result
+
+    def check_event(self, path: KeyPath, pattern: str, events: dict[str, tuple[str, ...]]) -> None:
+        dev_id, sep, name = pattern.partition(".")
+        if not sep:
+            self.error(path, f"{pattern!r} is not an event",
+                       "events are written device.event, like door.pressed")
+            return
+        if "*" in dev_id or "?" in dev_id:
+            return
+        if dev_id not in events:
+            self.error(path, f"unknown device {dev_id!r} in {pattern!r}",
+                       suggest(dev_id, events) or f"devices: {', '.join(sorted(events))}")
+            return
+        if "*" in name or "?" in name:
+            return
+        if name not in events[dev_id]:
+            self.error(path, f"{dev_id} has no event {name!r}",
+                       suggest(name, events[dev_id]) or
+                       f"its events: {', '.join(events[dev_id]) or 'none'}")
+
+    def action(self, path: KeyPath, text: str, devices: dict[str, type[Device]],
+               state_names: list[str]) -> Action | None:
+        try:
+            action = parse_action(text)
+        except ValueError as exc:
+            self.error(path, str(exc), 'write "device.command arguments", like "led.blink n=3"')
+            return None
+        if action.device == STATES_ID and state_names:
+            cls: type[Device] = StateMachine
+            if action.command == "goto" and action.args and action.args[0] not in state_names:
+                self.error(path, f"{text!r}: unknown state {action.args[0]!r}",
+                           suggest(str(action.args[0]), state_names))
+                return None
+        elif action.device in devices:
+            cls = devices[action.device]
+        else:
+            known = [*devices, *([STATES_ID] if state_names else [])]
+            self.error(path, f"{text!r}: unknown device {action.device!r}",
+                       suggest(action.device, known) or f"devices: {', '.join(sorted(known))}")
+            return None
+        if action.command not in cls.commands:
+            self.error(path, f"{text!r}: a {cls.kind} has no command {action.command!r}",
+                       suggest(action.command, cls.commands) or
+                       f"its commands: {', '.join(sorted(cls.commands)) or 'none'}")
+            return None
+        try:
+            check_arguments(cls, action.command, list(action.args), dict(action.kwargs))
+        except CommandError as exc:
+            self.error(path, f"{text!r}: {exc}")
+            return None
+        return action
+
+
+def parse_action(text: str) -> Action:
+    """`"led.blink 0.2 0.2 n=3"` -> Action('led', 'blink', (0.2, 0.2), (('n', 3),))."""
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise ValueError(f"{text!r}: {exc}") from None
+    if not words:
+        raise ValueError("empty action")
+    target, sep, cmd = words[0].partition(".")
+    if not sep or not target or not cmd:
+        raise ValueError(f"{text!r} does not name a device command")
+    args: list[Any] = []
+    kwargs: list[tuple[str, Any]] = []
+    for word in words[1:]:
+        key, eq, value = word.partition("=")
+        if eq and NAME_RE.match(key):
+            kwargs.append((key, parse_scalar(value)))
+        else:
+            args.append(parse_scalar(word))
+    return Action(target, cmd, tuple(args), tuple(kwargs), text)
+
+
+def parse_scalar(word: str) -> Any:
+    """Numbers become numbers, true/false booleans, none None; the rest stays text."""
+    lowered = word.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "none":
+        return None
+    for convert in (int, float):
+        try:
+            return convert(word)
+        except ValueError:
+            pass
+    return word
+
+
+def _format_path(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _line_from_toml_error(message: str) -> int | None:
+    marker = "(at line "
+    if marker in message:
+        rest = message.split(marker, 1)[1]
+        digits = rest.split(",", 1)[0].strip(")")
+        return int(digits) if digits.isdigit() else None
+    return None
+
+
+def _slug(text: str) -> str:
+    slug = "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_")
+    if not slug or not slug[0].isalpha():
+        slug = "site_" + slug
+    return slug

@@ -1,0 +1,214 @@
+"""Device base classes, in the spirit of gpiozero's.
+
+A device class declares what it is (`kind`), which pins it needs, its options,
+the events it emits and the commands it accepts. The installation file is
+checked against these declarations before anything starts. Device logic
+(debounce, hold, smoothing, blink) runs on the runtime loop and reads its clock;
+the backend only moves levels in and out.
+
+gpiozero vocabulary works: `button.when_pressed = greet`, `button.is_active`,
+`led.value`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from toolkit.core.backend import Backend, InputChannel, OutputChannel
+from toolkit.core.bus import Bus, Subscription, event_handler
+from toolkit.core.clock import Clock
+from toolkit.core.events import Event
+from toolkit.core.loop import Loop, Timer
+from toolkit.core.options import Option
+from toolkit.core.pins import PinRef
+
+Role = Literal["input", "output", "logic"]
+
+
+class CommandError(ValueError):
+    """A command was refused: unknown, or its arguments do not fit."""
+
+
+def command(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a device method as a command that rules, behaviours and MQTT may call."""
+    fn.museokit_command = True  # type: ignore[attr-defined]
+    return fn
+
+
+@dataclass
+class DeviceContext:
+    """What the runtime gives each device."""
+
+    loop: Loop
+    backend: Backend | None
+    node: str = "main"
+    seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def bus(self) -> Bus:
+        return self.loop.bus
+
+    @property
+    def clock(self) -> Clock:
+        return self.loop.clock
+
+
+class Device:
+    kind: ClassVar[str] = ""
+    role: ClassVar[Role] = "output"
+    #: Pin keys in the installation file (`pin = 17`, or `trigger = 23` and `echo = 24`).
+    pins: ClassVar[tuple[str, ...]] = ("pin",)
+    options: ClassVar[dict[str, Option]] = {}
+    events: ClassVar[tuple[str, ...]] = ()
+    #: Actions a simulated visitor can do to this device (`press`, `motion`, `tag`...).
+    sim_actions: ClassVar[tuple[str, ...]] = ()
+    commands: ClassVar[dict[str, Callable[..., Any]]] = {}
+    #: One line for `museokit check` and docs.
+    summary: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        found: dict[str, Callable[..., Any]] = {}
+        for klass in reversed(cls.__mro__):
+            for name, member in vars(klass).items():
+                if getattr(member, "museokit_command", False):
+                    found[name] = member
+        cls.commands = found
+
+    def __init__(self, device_id: str, ctx: DeviceContext, pins: dict[str, PinRef] | None = None,
+                 opts: dict[str, Any] | None = None) -> None:
+        self.id = device_id
+        self.ctx = ctx
+        self.pin_refs = pins or {}
+        self.opts = {name: opt.default for name, opt in self.options.items()} | (opts or {})
+        self._state: dict[str, Any] = {}
+        self._when: dict[str, Subscription] = {}
+        self._timers: dict[str, Timer] = {}
+
+    # -- lifecycle -------------------------------------------------------------------
+    def open(self) -> None:
+        """Open channels on the backend. Called once, on the loop thread, before start."""
+
+    def close(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+
+    # -- helpers for subclasses ------------------------------------------------------
+    @property
+    def clock(self) -> Clock:
+        return self.ctx.clock
+
+    @property
+    def backend(self) -> Backend:
+        if self.ctx.backend is None:
+            raise RuntimeError(f"device {self.id!r} has no backend")
+        return self.ctx.backend
+
+    def open_input(self, signal: str, pin_key: str = "pin", **params: Any) -> InputChannel:
+        return self.backend.open_input(self.id, signal, self.pin_refs.get(pin_key),
+                                       self._make_sink(), **params)
+
+    def open_output(self, signal: str, pin_key: str = "pin", **params: Any) -> OutputChannel:
+        return self.backend.open_output(self.id, signal, self.pin_refs.get(pin_key), **params)
+
+    def _make_sink(self) -> Callable[[Any], None]:
+        return self.on_input
+
+    def on_input(self, value: Any) -> None:
+        """A new reading from the backend, on the loop thread. Input devices override."""
+
+    def emit(self, name: str, value: Any = None) -> None:
+        """Put `<id>.<name>` on the bus (handlers run soon, in order, on the loop)."""
+        ctx = self.ctx
+        ctx.loop.post(Event(self.id, name, value, ctx.clock.time(), next(ctx.seq), ctx.node))
+
+    def later(self, key: str, delay: float, fn: Callable[..., Any], *args: Any) -> None:
+        """(Re)start the device's timer `key`; a running one with that key is cancelled."""
+        self.cancel(key)
+        self._timers[key] = self.ctx.loop.call_later(delay, fn, *args,
+                                                     name=f"{self.id} {key} timer")
+
+    def cancel(self, key: str) -> None:
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.cancel()
+
+    def set_state(self, **changes: Any) -> None:
+        """Update the device's state; watchers (MQTT `state`, simulator, log) see changes."""
+        if all(self._state.get(k) == v for k, v in changes.items()):
+            return
+        self._state.update(changes)
+        self.ctx.bus.publish_state(self.id, dict(self._state))
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The device's last state, as published on `…/<device>/state`."""
+        return dict(self._state)
+
+    @property
+    def label(self) -> str:
+        """A one-word summary of the state (`on`, `pressed`, `blinking`, ...)."""
+        return str(self._state.get("label", ""))
+
+    # -- commands --------------------------------------------------------------------
+    def run_command(self, name: str, args: list[Any] | None = None,
+                    kwargs: dict[str, Any] | None = None) -> Any:
+        """Call a command by name after checking its arguments; raises CommandError."""
+        method = self.commands.get(name)
+        if method is None:
+            known = ", ".join(sorted(self.commands)) or "none"
+            raise CommandError(f"{self.id} ({self.kind}) has no command {name!r}; "
+                               f"commands: {known}")
+        check_arguments(self, name, args or [], kwargs or {})
+        return getattr(self, name)(*(args or []), **(kwargs or {}))
+
+    # -- simulation --------------------------------------------------------------------
+    def sim_values(self, action: str, arg: str | None) -> list[Any]:
+        """The input levels a simulated visitor's `action` produces, in order."""
+        raise CommandError(f"{self.id} ({self.kind}) cannot be simulated")
+
+    # -- gpiozero-style callbacks ------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("when_") and name[5:] in type(self).events:
+            self._set_when(name[5:], value)
+        object.__setattr__(self, name, value)
+
+    def _set_when(self, event: str, fn: Callable[..., Any] | None) -> None:
+        old = self._when.pop(event, None)
+        if old is not None:
+            self.ctx.bus.unsubscribe(old)
+        if fn is not None:
+            self._when[event] = self.ctx.bus.subscribe(f"{self.id}.{event}", event_handler(fn))
+
+    def describe(self) -> dict[str, Any]:
+        """The device's entry in the node's `meta`."""
+        return {"kind": self.kind, "role": self.role, "events": list(self.events),
+                "commands": sorted(self.commands), "sim_actions": list(self.sim_actions)}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.id!r} {self.label}>"
+
+
+def check_arguments(device: type[Device] | Device, name: str, args: list[Any],
+                    kwargs: dict[str, Any]) -> None:
+    """Raise CommandError if `args`/`kwargs` cannot be passed to the command `name`."""
+    method = device.commands[name]
+    try:
+        inspect.signature(method).bind(None, *args, **kwargs)
+    except TypeError as exc:
+        usage = command_usage(method)
+        raise CommandError(f"{name}: {exc}; usage: {name} {usage}".rstrip()) from None
+
+
+def command_usage(method: Callable[..., Any]) -> str:
+    parts = []
+    for p in list(inspect.signature(method).parameters.values())[1:]:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        parts.append(p.name.upper() if p.default is p.empty else f"[{p.name}={p.default!r}]")
+    return " ".join(parts)

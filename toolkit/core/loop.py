@@ -1,0 +1,197 @@
+"""The runtime loop: one thread where handlers, timers and device logic run.
+
+Backend threads (gpiozero callbacks, serial readers, MQTT) never touch devices
+or handlers directly; they `post()` into the loop's thread-safe queue. Timers
+live in a heap and read the loop's clock. With a `VirtualClock` the loop jumps
+from timer to timer (`run_until`), so a gallery day runs in seconds.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from queue import Empty, SimpleQueue
+from time import perf_counter
+from typing import Any
+
+from toolkit.core.bus import Bus, callable_name
+from toolkit.core.clock import Clock, VirtualClock
+from toolkit.core.events import Event
+
+log = logging.getLogger("museokit.loop")
+
+#: Longest blocking wait, so signals and stop requests are seen promptly.
+_MAX_WAIT = 0.5
+
+
+class Timer:
+    """A scheduled call; `cancel()` it to stop it (also stops an `every`)."""
+
+    __slots__ = ("args", "cancelled", "fn", "interval", "name", "when")
+
+    def __init__(self, when: float, fn: Callable[..., Any], args: tuple[Any, ...],
+                 interval: float | None, name: str) -> None:
+        self.when = when
+        self.fn = fn
+        self.args = args
+        self.interval = interval
+        self.cancelled = False
+        self.name = name
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def __repr__(self) -> str:
+        return f"<Timer {self.name} at {self.when:.3f}{' cancelled' if self.cancelled else ''}>"
+
+
+class Loop:
+    def __init__(self, clock: Clock, bus: Bus) -> None:
+        self.clock = clock
+        self.bus = bus
+        self.max_queue_depth = 0
+        self._queue: SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]]] = SimpleQueue()
+        self._timers: list[tuple[float, int, Timer]] = []
+        self._order = itertools.count()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._tick_hooks: list[Callable[[], Any]] = []
+
+    # -- called from any thread -------------------------------------------------
+    def post(self, event: Event) -> None:
+        """Publish `event` on the loop thread, soon. Safe from any thread."""
+        self._queue.put((self.bus.publish, (event,)))
+
+    def call_soon_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._queue.put((fn, args))
+
+    def stop(self) -> None:
+        """Ask `run_forever` to return. Safe from any thread and from signal handlers."""
+        self._stopping = True
+        self._queue.put((_noop, ()))
+
+    # -- called on the loop thread ---------------------------------------------
+    def call_at(self, when: float, fn: Callable[..., Any], *args: Any,
+                interval: float | None = None, name: str | None = None) -> Timer:
+        timer = Timer(when, fn, args, interval, name or callable_name(fn))
+        heapq.heappush(self._timers, (when, next(self._order), timer))
+        return timer
+
+    def call_later(self, delay: float, fn: Callable[..., Any], *args: Any,
+                   name: str | None = None) -> Timer:
+        return self.call_at(self.clock.monotonic() + max(0.0, delay), fn, *args, name=name)
+
+    def call_every(self, interval: float, fn: Callable[..., Any], *args: Any,
+                   first: float | None = None, name: str | None = None) -> Timer:
+        if interval <= 0:
+            raise ValueError("every() needs an interval above 0 seconds")
+        start = self.clock.monotonic() + (interval if first is None else first)
+        return self.call_at(start, fn, *args, interval=interval, name=name)
+
+    def on_tick(self, hook: Callable[[], Any]) -> None:
+        """Run `hook()` once per loop iteration (watchdogs, render pacing)."""
+        self._tick_hooks.append(hook)
+
+    @property
+    def pending_timers(self) -> int:
+        return sum(1 for _, _, t in self._timers if not t.cancelled)
+
+    def next_timer_at(self) -> float | None:
+        while self._timers and self._timers[0][2].cancelled:
+            heapq.heappop(self._timers)
+        return self._timers[0][0] if self._timers else None
+
+    def run_forever(self) -> None:
+        """Run on the real clock until `stop()`."""
+        self._thread = threading.current_thread()
+        self._stopping = False
+        queue, clock = self._queue, self.clock
+        while not self._stopping:
+            self._run_due_timers(clock.monotonic())
+            for hook in self._tick_hooks:
+                hook()
+            nxt = self.next_timer_at()
+            wait = _MAX_WAIT if nxt is None else min(_MAX_WAIT, max(0.0, nxt - clock.monotonic()))
+            try:
+                fn, args = queue.get(timeout=wait) if wait > 0 else queue.get_nowait()
+            except Empty:
+                continue
+            self._note_depth()
+            self._call(fn, args)
+            self.drain()
+
+    def drain(self) -> int:
+        """Run everything already posted, without waiting. Returns how many items ran."""
+        done = 0
+        queue = self._queue
+        while True:
+            try:
+                fn, args = queue.get_nowait()
+            except Empty:
+                return done
+            self._note_depth(1)
+            self._call(fn, args)
+            done += 1
+
+    def run_until(self, t: float) -> None:
+        """Virtual time: run every posted item and due timer up to monotonic time `t`."""
+        clock = self.clock
+        if not isinstance(clock, VirtualClock):
+            raise RuntimeError("run_until() needs a VirtualClock; use run_forever() in real time")
+        self._thread = threading.current_thread()
+        self.drain()
+        while True:
+            nxt = self.next_timer_at()
+            if nxt is None or nxt > t:
+                break
+            clock.advance_to(nxt)
+            self._run_due_timers(nxt)
+            self.drain()
+        clock.advance_to(t)
+        self.drain()
+
+    def run_for(self, seconds: float) -> None:
+        self.run_until(self.clock.monotonic() + seconds)
+
+    # -- internals ---------------------------------------------------------------
+    def _note_depth(self, extra: int = 0) -> None:
+        depth = self._queue.qsize() + 1 + extra
+        if depth > self.max_queue_depth:
+            self.max_queue_depth = depth
+
+    def _call(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        try:
+            fn(*args)
+        except Exception as exc:
+            self.bus.stats.record_error(callable_name(fn), "a posted call", exc)
+
+    def _run_due_timers(self, now: float) -> None:
+        timers = self._timers
+        stats, threshold = self.bus.stats, self.bus.slow_threshold
+        while timers and timers[0][0] <= now:
+            _, _, timer = heapq.heappop(timers)
+            if timer.cancelled:
+                continue
+            if timer.interval is not None:
+                # Drift-free: the next run is a whole interval after this one, but a
+                # loop that fell far behind skips missed runs instead of bursting.
+                nxt = timer.when + timer.interval
+                timer.when = nxt if nxt > now else now + timer.interval
+                heapq.heappush(timers, (timer.when, next(self._order), timer))
+            else:
+                timer.cancelled = True
+            t0 = perf_counter()
+            try:
+                timer.fn(*timer.args)
+            except Exception as exc:
+                stats.record_error(timer.name, "a timer", exc)
+            elapsed = perf_counter() - t0
+            if elapsed > stats.slowest_seconds or elapsed > threshold:
+                stats.record_duration(timer.name, "a timer", elapsed, threshold)
+
+
+def _noop() -> None:
+    pass

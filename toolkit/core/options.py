@@ -1,0 +1,82 @@
+"""Typed device options, declared by each device class and checked at load time.
+
+A device class lists its options once (`Option(float, 0.05, "...", min=0)`), and
+the installation file is validated against that list: unknown keys get a
+close-match suggestion, wrong types and out-of-range values say what was
+expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from toolkit.core.colors import parse_color
+
+
+class OptionError(ValueError):
+    """A value does not fit its option; the message says what was expected."""
+
+
+_TYPE_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a text",
+               list: "a list"}
+
+
+@dataclass(frozen=True)
+class Option:
+    type: type | str
+    default: Any
+    help: str
+    min: float | None = None
+    max: float | None = None
+    choices: Sequence[str] | None = None
+
+    def expected(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.type == "color":
+            return "a colour ('red', '#ff8800' or [255, 136, 0])"
+        t = self.type
+        word = _TYPE_WORDS.get(t, str(t)) if isinstance(t, type) else str(t)
+        if self.min is not None and self.max is not None:
+            return f"{word} from {self.min:g} to {self.max:g}"
+        if self.min is not None:
+            return f"{word} of at least {self.min:g}"
+        if self.max is not None:
+            return f"{word} of at most {self.max:g}"
+        return word
+
+    def convert(self, raw: Any) -> Any:
+        """Return the checked value, or raise OptionError saying what was expected."""
+        t = self.type
+        if t == "color":
+            try:
+                return parse_color(raw)
+            except ValueError as exc:
+                raise OptionError(str(exc)) from None
+        if t is bool:
+            if not isinstance(raw, bool):
+                raise OptionError(f"expected {self.expected()}, got {raw!r}")
+            return raw
+        if t in (int, float):
+            if isinstance(raw, bool) or not isinstance(raw, int | float):
+                raise OptionError(f"expected {self.expected()}, got {raw!r}")
+            if t is int and not isinstance(raw, int):
+                raise OptionError(f"expected {self.expected()}, got {raw!r}")
+            value: Any = float(raw) if t is float else raw
+            if (self.min is not None and value < self.min) or (
+                    self.max is not None and value > self.max):
+                raise OptionError(f"expected {self.expected()}, got {raw!r}")
+            return value
+        if t is str:
+            if not isinstance(raw, str):
+                raise OptionError(f"expected {self.expected()}, got {raw!r}")
+            if self.choices and raw not in self.choices:
+                raise OptionError(f"expected {self.expected()}, got {raw!r}")
+            return raw
+        if t is list:
+            if not isinstance(raw, list):
+                raise OptionError(f"expected {self.expected()}, got {raw!r}")
+            return raw
+        raise OptionError(f"unsupported option type {t!r}")

@@ -1,0 +1,211 @@
+"""The installation runtime: builds devices on their backends, wires rules and the
+behaviour module to the bus, and runs the loop on a real or virtual clock.
+
+The same `Installation` runs everywhere; only the backend choice differs
+(`backend_override="sim"` in the simulator and in tests).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from toolkit.core import plugins
+from toolkit.core.backend import Backend, BackendError
+from toolkit.core.bus import Bus, Handler, Subscription
+from toolkit.core.clock import Clock, RealClock
+from toolkit.core.config import Action, Installation, RuleConfig
+from toolkit.core.device import CommandError, Device, DeviceContext
+from toolkit.core.events import Event
+from toolkit.core.loop import Loop
+from toolkit.core.states import STATES_ID, StateMachine
+from toolkit.core.triggers import ANY_VALUE, Lockout, Trigger
+
+log = logging.getLogger("museokit.runtime")
+
+
+class StartError(RuntimeError):
+    """The installation could not start; the message says which device and why."""
+
+
+class Runtime:
+    def __init__(self, installation: Installation, *, clock: Clock | None = None,
+                 backend: str | None = None, backend_override: str | None = None,
+                 slow_threshold: float = 0.1) -> None:
+        self.installation = installation
+        self.clock: Clock = clock or RealClock()
+        self.bus = Bus(slow_threshold=slow_threshold)
+        self.loop = Loop(self.clock, self.bus)
+        self.lockout = Lockout(self.loop)
+        self.default_backend = backend or installation.backend
+        self.backend_override = backend_override
+        self.backends: dict[str, Backend] = {}
+        self.devices: dict[str, Device] = {}
+        self.device_backend: dict[str, str] = {}
+        self.states: StateMachine | None = None
+        self.input_ids: frozenset[str] = frozenset()
+        self.behaviour: Any = None
+        self._subscriptions: list[Subscription] = []
+        self._ctx: DeviceContext | None = None
+        self.started = False
+
+    # -- start and stop ---------------------------------------------------------------
+    def start(self) -> None:
+        """Open every device, wire rules and behaviour. Raises StartError, closing what opened."""
+        from toolkit.core import behaviour
+
+        inst = self.installation
+        self._ctx = DeviceContext(self.loop, None, inst.node)
+        try:
+            for cfg in inst.devices:
+                name = self.backend_override or cfg.backend or self.default_backend
+                ctx = DeviceContext(self.loop, self._backend(name, cfg.id), inst.node,
+                                    self._ctx.seq)
+                device = cfg.cls(cfg.id, ctx, cfg.pins, cfg.options)
+                self.devices[cfg.id] = device
+                self.device_backend[cfg.id] = name
+                try:
+                    device.open()
+                except (BackendError, OSError) as exc:
+                    raise StartError(f"device {cfg.id!r} ({cfg.kind}) on backend {name!r}: "
+                                     f"{exc}") from exc
+            self.input_ids = frozenset(d.id for d in self.devices.values() if d.role == "input")
+            if inst.states:
+                self.states = StateMachine(self._ctx, inst.states)
+                self.devices[STATES_ID] = self.states
+                self._subscriptions.append(
+                    self.bus.tap(self._note_visitor, name="idle timeout"))
+            for rule in inst.rules:
+                self._add_rule(rule)
+            self.behaviour = behaviour.load(self) if inst.behaviour else None
+            for backend in self.backends.values():
+                backend.start()
+            if self.states is not None:
+                self.states.open()
+        except BaseException:
+            self.close()
+            raise
+        self.started = True
+        log.info("%s ready: %d devices on %s", inst.name, len(inst.devices),
+                 ", ".join(sorted(set(self.device_backend.values()))) or "no backend")
+
+    def close(self) -> None:
+        for device in reversed(list(self.devices.values())):
+            try:
+                device.close()
+            except Exception as exc:
+                log.error("closing %s failed: %s", device.id, exc)
+        for backend in self.backends.values():
+            try:
+                backend.close()
+            except Exception as exc:
+                log.error("closing backend %s failed: %s", backend.name, exc)
+        for sub in self._subscriptions:
+            self.bus.unsubscribe(sub)
+            self.bus.untap(sub)
+        self._subscriptions.clear()
+        self.started = False
+
+    def run_forever(self) -> None:
+        from toolkit.core import behaviour
+
+        behaviour.activate(self)
+        self.loop.run_forever()
+
+    def run_for(self, seconds: float) -> None:
+        """Virtual clock only: advance `seconds`, running everything due."""
+        from toolkit.core import behaviour
+
+        behaviour.activate(self)
+        self.loop.run_for(seconds)
+
+    def stop(self) -> None:
+        self.loop.stop()
+
+    # -- what behaviours, rules, scenarios and links call -------------------------------
+    def command(self, device_id: str, name: str, args: list[Any] | None = None,
+                kwargs: dict[str, Any] | None = None) -> Any:
+        """Run a device command; raises CommandError for unknown devices or bad arguments."""
+        device = self.devices.get(device_id)
+        if device is None:
+            raise CommandError(f"no device {device_id!r}")
+        return device.run_command(name, args, kwargs)
+
+    def simulate(self, device_id: str, action: str, arg: str | None = None) -> None:
+        """Play a visitor: `press` a button, `motion` on a PIR, `tag` a reader."""
+        from toolkit.backends.sim import SimBackend
+
+        device = self.devices.get(device_id)
+        if device is None:
+            raise CommandError(f"no device {device_id!r}; devices: {', '.join(self.devices)}")
+        if action not in device.sim_actions:
+            raise CommandError(f"{device_id} ({device.kind}) cannot {action!r}; it can: "
+                               f"{', '.join(device.sim_actions) or 'nothing (it is an output)'}")
+        backend = self.backends.get(self.device_backend.get(device_id, ""))
+        if not isinstance(backend, SimBackend):
+            raise CommandError(f"{device_id} is on the {self.device_backend.get(device_id)} "
+                               "backend; only simulated devices can be played")
+        for value in device.sim_values(action, arg):
+            backend.inputs[device_id].inject(value)
+
+    def subscribe(self, pattern: str, fn: Handler, name: str, *, value: Any = ANY_VALUE,
+                  states: tuple[str, ...] = (), cooldown: float = 0.0, lockout: float = 0.0,
+                  until: str | None = None) -> Subscription:
+        """Subscribe a handler with trigger policies (what `@on` and rules use)."""
+        trigger = Trigger(fn, name, self.loop, self.lockout, self._is_visitor, self.current_state,
+                          value=value, states=states, cooldown=cooldown, lockout_seconds=lockout,
+                          until=until)
+        sub = self.bus.subscribe(pattern, trigger, name)
+        self._subscriptions.append(sub)
+        return sub
+
+    def current_state(self) -> str:
+        return self.states.current if self.states is not None else ""
+
+    @property
+    def seq(self) -> Any:
+        assert self._ctx is not None
+        return self._ctx.seq
+
+    def emit(self, device_id: str, name: str, value: Any = None) -> None:
+        """Post an event as if `device_id` had emitted it (links and tests use this)."""
+        self.loop.post(Event(device_id, name, value, self.clock.time(), next(self.seq),
+                             self.installation.node))
+
+    # -- internals ---------------------------------------------------------------------
+    def _backend(self, name: str, device_id: str) -> Backend:
+        if name not in self.backends:
+            known = plugins.registered(plugins.BACKENDS)
+            if name not in known:
+                raise StartError(f"device {device_id!r}: backend {name!r} is not installed "
+                                 f"(installed: {', '.join(sorted(known))}); on a laptop, "
+                                 "use `museokit sim`")
+            try:
+                cls = plugins.load(plugins.BACKENDS, name)
+                self.backends[name] = cls(self.loop, {})
+            except (plugins.PluginError, BackendError, ImportError) as exc:
+                raise StartError(f"backend {name!r} cannot start: {exc}") from exc
+        return self.backends[name]
+
+    def _is_visitor(self, event: Event) -> bool:
+        return event.device in self.input_ids
+
+    def _note_visitor(self, event: Event) -> None:
+        if event.device in self.input_ids and self.states is not None:
+            self.states.visitor_input()
+
+    def _add_rule(self, rule: RuleConfig) -> None:
+        actions = rule.actions
+
+        def run_rule(event: Event) -> None:
+            for action in actions:
+                self._run_action(action)
+
+        self.subscribe(rule.when, run_rule, f"{rule.describe()} ({rule.when})",
+                       value=rule.value if rule.match_value else ANY_VALUE,
+                       states=rule.in_state, cooldown=rule.cooldown, lockout=rule.lockout,
+                       until=rule.until)
+
+    def _run_action(self, action: Action) -> None:
+        self.command(action.device, action.command, list(action.args), dict(action.kwargs))
+

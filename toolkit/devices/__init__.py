@@ -1,0 +1,1 @@
+"""Built-in devices. Each registers in the `museokit.devices` entry-point group."""

@@ -1,0 +1,106 @@
+"""Led: on, off, toggle, brightness, blink and pulse (pulse and brightness need pwm = true)."""
+
+from __future__ import annotations
+
+from toolkit.core.backend import OutputChannel
+from toolkit.core.device import CommandError, Device, command
+from toolkit.core.options import Option
+from toolkit.core.waveforms import Blink, Pulse
+
+
+class Led(Device):
+    kind = "led"
+    role = "output"
+    summary = "an LED (or any lamp through a transistor); pwm = true for dimming"
+    events = ("finished",)
+    options = {
+        "pwm": Option(bool, False, "dimmable: brightness and pulse need it"),
+        "active_high": Option(bool, True, "false if the LED lights when the pin is low"),
+        "brightness": Option(float, 1.0, "level of `on`, 0..1 (pwm only)", min=0, max=1),
+    }
+
+    def open(self) -> None:
+        self.channel: OutputChannel = self.open_output(
+            "pwm" if self.opts["pwm"] else "digital", active_high=self.opts["active_high"])
+        self._level = 0.0
+        self._write(0.0, "off")
+
+    @property
+    def value(self) -> float:
+        return self._level
+
+    @property
+    def is_lit(self) -> bool:
+        return self._level > 0 or self.label in ("blinking", "pulsing")
+
+    is_active = is_lit
+
+    @command
+    def on(self) -> None:
+        """Light up (at the configured brightness)."""
+        self._write(self.opts["brightness"] if self.opts["pwm"] else 1.0, "on")
+
+    @command
+    def off(self) -> None:
+        self._write(0.0, "off")
+
+    @command
+    def toggle(self) -> None:
+        if self.label == "off":
+            self.on()
+        else:
+            self.off()
+
+    @command
+    def brightness(self, level: float) -> None:
+        """Set the level, 0..1."""
+        self._need_pwm("brightness")
+        level = min(1.0, max(0.0, float(level)))
+        self._write(level, "on" if level > 0 else "off")
+
+    @command
+    def blink(self, on_time: float = 0.5, off_time: float = 0.5, n: int | None = None) -> None:
+        """Blink `n` times (forever without n), then turn off and emit `finished`."""
+        self._animate(Blink(float(on_time), float(off_time), _count(n), self._on_level()),
+                      "blinking")
+
+    @command
+    def pulse(self, fade_in: float = 1.0, fade_out: float = 1.0, n: int | None = None) -> None:
+        """Fade in and out smoothly, `n` times or forever."""
+        self._need_pwm("pulse")
+        self._animate(Pulse(float(fade_in), float(fade_out), _count(n), self._on_level()),
+                      "pulsing")
+
+    def _on_level(self) -> float:
+        return float(self.opts["brightness"]) if self.opts["pwm"] else 1.0
+
+    def _need_pwm(self, what: str) -> None:
+        if not self.opts["pwm"]:
+            raise CommandError(f"{self.id}: {what} needs a dimmable LED; set pwm = true on device "
+                               f"{self.id!r} in installation.toml (and wire it to a PWM pin)")
+
+    def _write(self, level: float, label: str) -> None:
+        self.cancel("pattern")
+        self._level = level
+        self.channel.write(level if self.opts["pwm"] else level > 0)
+        self.set_state(label=label, value=level, pattern=None)
+
+    def _animate(self, pattern: Blink | Pulse, label: str) -> None:
+        self.cancel("pattern")
+        self.channel.animate(pattern)
+        self._level = 0.0
+        self.set_state(label=label, value=None, pattern=repr(pattern))
+        if pattern.duration is not None:
+            self.later("pattern", pattern.duration, self._pattern_done)
+
+    def _pattern_done(self) -> None:
+        self._write(0.0, "off")
+        self.emit("finished")
+
+
+def _count(n: int | None) -> int | None:
+    if n is None:
+        return None
+    if int(n) < 1:
+        raise CommandError(f"n is how many times, at least 1 (got {n})")
+    return int(n)
