@@ -1,0 +1,47 @@
+"""Shared fixtures: build an installation from TOML text and run it on the virtual clock."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from sim.harness import Harness
+from toolkit.core.config import Installation, load_installation
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_installation(folder: Path, toml: str, behaviour: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "installation.toml").write_text(textwrap.dedent(toml), encoding="utf-8")
+    if behaviour is not None:
+        (folder / "behaviour.py").write_text(textwrap.dedent(behaviour), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def installation(tmp_path: Path) -> Callable[..., Installation]:
+    """`installation(toml, behaviour=None)` -> a validated Installation in a temp folder."""
+
+    def make(toml: str, behaviour: str | None = None, name: str = "piece") -> Installation:
+        return load_installation(write_installation(tmp_path / name, toml, behaviour))
+
+    return make
+
+
+@pytest.fixture
+def harness(installation: Callable[..., Installation]) -> Iterator[Callable[..., Harness]]:
+    """`harness(toml, behaviour=None)` -> a started Harness (virtual clock, sim backend)."""
+    made: list[Harness] = []
+
+    def make(toml: str, behaviour: str | None = None, **kwargs: object) -> Harness:
+        h = Harness(installation(toml, behaviour), **kwargs)  # type: ignore[arg-type]
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        h.close()
