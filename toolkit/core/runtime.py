@@ -86,7 +86,7 @@ class Runtime:
             self.close()
             raise
         self.started = True
-        log.info("%s ready: %d devices on %s", inst.name, len(inst.devices),
+        log.debug("%s ready: %d devices on %s", inst.name, len(inst.devices),
                  ", ".join(sorted(set(self.device_backend.values()))) or "no backend")
 
     def close(self) -> None:

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# museokit's two commands, on a fresh Debian or Raspberry Pi OS with python3:
+#
+#   ./dev.sh demo    install museokit in .venv and run hello-button in the simulator
+#   ./dev.sh test    install the test tools (apt and pip) and run lint, types and tests
+#
+# Everything is installed from this folder's own files; run it again at any time.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=${MUSEOKIT_VENV:-.venv}
+# Debian packages the test suite needs (later parts add mosquitto, simavr, xvfb...).
+APT_TEST_PACKAGES=()
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+need_python() {
+    if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        echo "museokit needs Python 3.11 or newer (Debian 12 / Raspberry Pi OS bookworm have it)." >&2
+        exit 1
+    fi
+}
+
+apt_install() {
+    local missing=() pkg sudo=""
+    for pkg in "$@"; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    ((${#missing[@]})) || return 0
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    say "installing ${missing[*]} (apt)"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+}
+
+make_venv() {  # $1: pip extras, e.g. "[test]"
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "creating $VENV"
+        if ! python3 -m venv "$VENV" 2>/dev/null; then
+            rm -rf "$VENV"
+            apt_install python3-venv  # Debian ships venv separately
+            python3 -m venv "$VENV"
+        fi
+    fi
+    say "installing museokit$1 into $VENV (pip)"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".$1"
+}
+
+case "${1:-}" in
+    demo)
+        need_python
+        make_venv ""
+        exec "$VENV/bin/museokit" sim installations/hello-button
+        ;;
+    test)
+        need_python
+        ((${#APT_TEST_PACKAGES[@]} == 0)) || apt_install "${APT_TEST_PACKAGES[@]}"
+        make_venv "[test]"
+        say "ruff"
+        "$VENV/bin/ruff" check .
+        say "mypy (strict on toolkit/core)"
+        "$VENV/bin/mypy" toolkit sim
+        say "pytest"
+        exec "$VENV/bin/pytest" -q
+        ;;
+    *)
+        sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+        exit 2
+        ;;
+esac

@@ -1,0 +1,110 @@
+"""The headless simulator: the installation runs in real time in a terminal.
+
+Bus events and device states scroll by; typed lines play a visitor
+(`press door`, `motion entrance`, `tag reader 04A3B2`) or run a command
+(`lamp.blink n=3`). It works over SSH on a Pi, in CI, and on a laptop with no
+display. Input is read on a thread and handed to the loop, like any backend.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import threading
+from typing import Any, TextIO
+
+from toolkit.core.config import parse_action
+from toolkit.core.device import CommandError
+from toolkit.core.events import Event
+from toolkit.core.runtime import Runtime
+
+HELP = """\
+  press door / release door / click door    play a button
+  motion entrance                           wave at a PIR
+  value sensor 120                          set a distance (cm) or an analog level (0..1)
+  tag reader 04A3B2 / tag reader none       place or take away an RFID tag
+  lamp.on / lamp.blink n=3                  run a device command
+  status                                    show every device
+  help / quit"""
+
+
+class Console:
+    def __init__(self, runtime: Runtime, out: TextIO = sys.stdout) -> None:
+        self.runtime = runtime
+        self.out = out
+        self.started = runtime.clock.monotonic()
+
+    def attach(self) -> None:
+        """Print events and state changes as they happen."""
+        self.runtime.bus.tap(self._print_event, name="console")
+        self.runtime.bus.watch_state(self._print_state)
+
+    def read_stdin(self, stream: TextIO = sys.stdin) -> threading.Thread:
+        thread = threading.Thread(target=self._read, args=(stream,), name="console input",
+                                  daemon=True)
+        thread.start()
+        return thread
+
+    def _stamp(self) -> str:
+        return f"{self.runtime.clock.monotonic() - self.started:9.3f}"
+
+    def _print_event(self, event: Event) -> None:
+        value = "" if event.value is None else f" {event.value}"
+        print(f"{self._stamp()}  {event.key}{value}", file=self.out, flush=True)
+
+    def _print_state(self, device: str, state: dict[str, Any]) -> None:
+        label = state.get("label")
+        if label:
+            print(f"{self._stamp()}  {device} is {label}", file=self.out, flush=True)
+
+    def _read(self, stream: TextIO) -> None:
+        for line in stream:
+            self.runtime.loop.call_soon_threadsafe(self.handle, line)
+
+    def handle(self, line: str) -> None:
+        """Run one typed line, on the loop thread."""
+        text = line.split("#", 1)[0].strip()
+        if not text:
+            return
+        try:
+            words = shlex.split(text)
+        except ValueError as exc:
+            self._say(f"cannot read that: {exc}")
+            return
+        try:
+            self._dispatch(words, text)
+        except CommandError as exc:
+            self._say(str(exc))
+
+    def _dispatch(self, words: list[str], text: str) -> None:
+        head = words[0].lower()
+        if head in ("help", "?"):
+            self._say(HELP)
+        elif head in ("quit", "exit"):
+            self.runtime.stop()
+        elif head == "status":
+            for dev_id, device in self.runtime.devices.items():
+                self._say(f"{dev_id:>14} ({device.kind}) {device.label}")
+        elif head == "click" and len(words) == 2:
+            self.runtime.simulate(words[1], "press")
+            self.runtime.loop.call_later(0.1, self._release, words[1])
+        elif "." in head:
+            action = parse_action(text)
+            self.runtime.command(action.device, action.command, list(action.args),
+                                 dict(action.kwargs))
+        elif len(words) in (2, 3) and head in self._actions():
+            self.runtime.simulate(words[1], head, words[2] if len(words) == 3 else None)
+        else:
+            self._say(f"unknown command {text!r}; type 'help'")
+
+    def _actions(self) -> set[str]:
+        return {a for d in self.runtime.devices.values() for a in d.sim_actions}
+
+    def _release(self, device_id: str) -> None:
+        try:
+            self.runtime.simulate(device_id, "release")
+        except CommandError as exc:
+            self._say(str(exc))
+
+    def _say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)

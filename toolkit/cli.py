@@ -1,0 +1,331 @@
+"""The `museokit` command: run, check, sim, new.
+
+Imports stay inside the commands so that `museokit run` on a Pi Zero loads only
+what its installation uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from toolkit import __version__
+
+if TYPE_CHECKING:
+    from toolkit.core.config import Installation
+    from toolkit.core.runtime import Runtime
+
+log = logging.getLogger("museokit")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        result: int = args.func(args)
+        return result
+    except KeyboardInterrupt:
+        print("museokit: interrupted", file=sys.stderr)
+        return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="museokit", description="Build, simulate and run interactive museum installations.")
+    p.add_argument("--version", action="version", version=f"museokit {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log (-vv: debug)")
+    p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    sub = p.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run an installation on its hardware")
+    run.add_argument("path", help="installation folder (or its installation.toml)")
+    run.add_argument("--backend", help="default backend for devices without one (gpio, sim, ...)")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("check", help="check an installation file and its behaviour")
+    check.add_argument("path")
+    check.set_defaults(func=cmd_check)
+
+    sim = sub.add_parser("sim", help="run an installation in the simulator",
+                         description="Without options: live, headless, type visitor actions. "
+                                     "With --scenario: run scenario files and report. "
+                                     "With --visitors: simulate a gallery day.")
+    sim.add_argument("path")
+    sim.add_argument("--scenario", action="append", default=[], metavar="FILE",
+                     help="scenario file or folder of *.scenario files (repeatable)")
+    sim.add_argument("--visitors", type=int, metavar="N", help="random visitors for a gallery day")
+    sim.add_argument("--hours", type=float, default=8.0, metavar="H", help="length of the day")
+    sim.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (same seed, same day)")
+    sim.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
+                     help="live mode: stop after this many seconds")
+    sim.set_defaults(func=cmd_sim)
+
+    new = sub.add_parser("new", help="start a new installation from a template")
+    new.add_argument("path")
+    new.add_argument("--template", default="basic", help="template name (default: basic)")
+    new.set_defaults(func=cmd_new)
+    return p
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    level = logging.WARNING if args.quiet else (
+        logging.DEBUG if args.verbose >= 2 else logging.INFO)
+    level = getattr(logging, os.environ.get("MUSEOKIT_LOG_LEVEL", "").upper(), level)
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S")
+
+
+def _load(path: str) -> Installation | None:
+    """The checked installation, or None after printing every problem."""
+    from toolkit.core.config import InstallationError, load_installation
+    from toolkit.core.plugins import PluginError
+
+    try:
+        inst = load_installation(path)
+    except InstallationError as exc:
+        _print_issues(exc.issues)
+        return None
+    except PluginError as exc:
+        print(f"museokit: {exc}", file=sys.stderr)
+        return None
+    for warning in inst.warnings:
+        log.debug("%s", warning)
+    return inst
+
+
+def _print_issues(issues: Sequence[object]) -> None:
+    for issue in issues:
+        print(issue, file=sys.stderr)
+    n = len(issues)
+    print(f"{n} problem{'s' if n != 1 else ''} found; nothing was started.", file=sys.stderr)
+
+
+def _start(runtime: Runtime) -> bool:
+    from toolkit.core.config import InstallationError
+    from toolkit.core.runtime import StartError
+
+    try:
+        runtime.start()
+    except InstallationError as exc:
+        _print_issues(exc.issues)
+        return False
+    except (StartError, ValueError) as exc:
+        print(f"museokit: cannot start: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | None = None) -> int:
+    """Run in real time until SIGINT/SIGTERM (or `quit`), then close cleanly."""
+    def stop(signum: int, frame: object) -> None:
+        log.info("%s received, stopping", signal.Signals(signum).name)
+        runtime.stop()
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if before is not None:
+            before()
+        print(ready, flush=True)
+        runtime.run_forever()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        runtime.close()
+        stats = runtime.bus.stats
+        print(f"museokit: stopped after {runtime.bus.published} events, "
+              f"{stats.errors} handler errors", flush=True)
+    return EXIT_OK
+
+
+# -- commands ------------------------------------------------------------------------
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from toolkit.core.runtime import Runtime
+
+    inst = _load(args.path)
+    if inst is None:
+        return EXIT_FAILED
+    runtime = Runtime(inst, backend=args.backend)
+    if not _start(runtime):
+        return EXIT_FAILED
+    backends = ", ".join(sorted(set(runtime.device_backend.values()))) or "no devices"
+    return _until_signalled(runtime, f"museokit: {inst.name} ready — {len(inst.devices)} "
+                                     f"devices on {backends}")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from sim.harness import Harness
+
+    inst = _load(args.path)
+    if inst is None:
+        return EXIT_FAILED
+    # Start it once in the simulator: this imports the behaviour module, so a
+    # handler naming an unknown event is caught here and not at opening time.
+    from toolkit.core.config import InstallationError
+
+    try:
+        Harness(inst, record=False).close()
+    except InstallationError as exc:
+        _print_issues(exc.issues)
+        return EXIT_FAILED
+    except ValueError as exc:
+        _print_issues([f"{inst.behaviour}: {exc}"])
+        return EXIT_FAILED
+    for line in _summary(inst):
+        print(line)
+    return EXIT_OK
+
+
+def _summary(inst: Installation) -> list[str]:
+    lines = [f"{inst.file}: OK — {inst.name!r} (site {inst.site}, node {inst.node})"]
+    for d in inst.devices:
+        pins = ", ".join(f"{k} {v}" for k, v in d.pins.items()) or "no pin yet"
+        backend = f", backend {d.backend}" if d.backend else ""
+        lines.append(f"  device  {d.id:<14} {d.kind:<11} {pins}{backend}")
+    if inst.states:
+        names = " → ".join(s.name for s in inst.states)
+        lines.append(f"  states  {names} (starts in {inst.states[0].name})")
+    if inst.rules:
+        lines.append(f"  rules   {len(inst.rules)}")
+    if inst.behaviour:
+        lines.append(f"  behaviour {inst.behaviour.name}")
+    lines += [f"  note: {w}" for w in inst.warnings]
+    return lines
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    inst = _load(args.path)
+    if inst is None:
+        return EXIT_FAILED
+    if args.scenario and args.visitors:
+        print("museokit: use --scenario or --visitors, not both", file=sys.stderr)
+        return EXIT_USAGE
+    if (args.scenario or args.visitors is not None) and not args.verbose:
+        # Batch runs print a report; the behaviour's own info lines would bury it.
+        logging.getLogger().setLevel(logging.WARNING)
+    if args.scenario:
+        return _run_scenarios(inst, [Path(s) for s in args.scenario])
+    if args.visitors is not None:
+        return _run_day(inst, args.visitors, args.hours, args.seed)
+    return _run_live(inst, args.duration)
+
+
+def _run_live(inst: Installation, duration: float | None) -> int:
+    from sim.console import Console
+    from toolkit.core.runtime import Runtime
+
+    runtime = Runtime(inst, backend_override="sim")
+    console = Console(runtime)
+    console.attach()
+    if not _start(runtime):
+        return EXIT_FAILED
+
+    def begin() -> None:
+        if duration is not None:
+            runtime.loop.call_later(duration, runtime.stop, name="--for timer")
+        if not sys.stdin.closed and sys.stdin.readable():
+            console.read_stdin()
+
+    inputs = [d.id for d in inst.devices if d.cls.role == "input"]
+    hint = f"type 'help', or e.g. '{_example(inst)}'" if inputs else "no input devices"
+    return _until_signalled(runtime, f"museokit: {inst.name} ready — {len(inst.devices)} "
+                                     f"devices on sim (headless; {hint}; Ctrl-C to stop)", begin)
+
+
+def _example(inst: Installation) -> str:
+    for d in inst.devices:
+        if d.cls.sim_actions:
+            return f"{d.cls.sim_actions[0]} {d.id}"
+    return "status"
+
+
+def _run_scenarios(inst: Installation, paths: list[Path]) -> int:
+    from sim.scenario import ScenarioError, load_scenario, run_scenario
+
+    files: list[Path] = []
+    for p in paths:
+        files += sorted(p.glob("*.scenario")) if p.is_dir() else [p]
+    if not files:
+        print(f"museokit: no *.scenario files in {', '.join(map(str, paths))}", file=sys.stderr)
+        return EXIT_FAILED
+    failed = 0
+    for file in files:
+        try:
+            scenario = load_scenario(file, inst)
+        except ScenarioError as exc:
+            _print_issues(exc.issues)
+            failed += 1
+            continue
+        except OSError as exc:
+            print(f"{file}: cannot read: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        result = run_scenario(inst, scenario)
+        for line in result.lines():
+            print(line)
+        failed += not result.passed
+    total = len(files)
+    print(f"{total - failed} passed, {failed} failed")
+    return EXIT_OK if failed == 0 else EXIT_FAILED
+
+
+def _run_day(inst: Installation, visitors: int, hours: float, seed: int) -> int:
+    from sim.visitors import run_gallery_day
+
+    if visitors < 0 or hours <= 0:
+        print("museokit: --visitors must be 0 or more and --hours above 0", file=sys.stderr)
+        return EXIT_USAGE
+    report = run_gallery_day(inst, visitors, hours, seed, progress=_progress_bar(hours))
+    for line in report.lines():
+        print(line)
+    return EXIT_OK
+
+
+def _progress_bar(hours: float) -> Callable[[float], None]:
+    """Progress on stderr: a live bar on a terminal, a line per quarter otherwise."""
+    tty = sys.stderr.isatty()
+    last = [-1]
+
+    def show(fraction: float) -> None:
+        if tty:
+            filled = int(fraction * 30)
+            sys.stderr.write(f"\r  simulating [{'#' * filled}{'.' * (30 - filled)}] "
+                             f"{fraction * hours:5.2f} / {hours:g} h")
+            if fraction >= 1:
+                sys.stderr.write("\n")
+        elif int(fraction * 4) > last[0]:
+            last[0] = int(fraction * 4)
+            sys.stderr.write(f"  simulated {fraction * hours:.2f} / {hours:g} h\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from toolkit.templates import TemplateError, create
+
+    try:
+        created = create(Path(args.path), args.template)
+    except TemplateError as exc:
+        print(f"museokit: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"created {args.path}/ with {', '.join(created)}")
+    print(f"next: museokit check {args.path}   then: museokit sim {args.path}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
