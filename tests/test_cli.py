@@ -1,0 +1,216 @@
+"""The `museokit` command, run as a maker runs it: as a separate process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, write_installation
+
+HELLO = str(REPO / "installations" / "hello-button")
+MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
+
+
+def museokit(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([MUSEOKIT, *args], input=stdin, capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO)
+
+
+def start(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """Start museokit and wait for its ready line; returns the process and that line."""
+    proc = subprocess.Popen([MUSEOKIT, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=REPO)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if " ready" in line:
+            return proc, line
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    raise AssertionError(f"museokit never got ready: {proc.stderr.read() if proc.stderr else ''}")
+
+
+def test_version():
+    result = museokit("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("museokit ")
+
+
+def test_check_summarises_a_good_installation():
+    result = museokit("check", HELLO)
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout
+    assert "door" in result.stdout and "button" in result.stdout and "GPIO17" in result.stdout
+
+
+def test_check_prints_every_error_and_exits_1(tmp_path):
+    folder = write_installation(tmp_path / "bad", """\
+        [installation]
+        name = "bad"
+
+        [[devices]]
+        id = "door"
+        kind = "buton"
+        pin = 17
+
+        [[devices]]
+        id = "lamp"
+        kind = "led"
+        pin = "GPIO17"
+
+        [[devices]]
+        id = "bell"
+        kind = "led"
+        pin = "BOARD11"
+
+        [[rules]]
+        when = "lamp.pressed"
+        do = "lamp.blnk"
+    """)
+    result = museokit("check", str(folder))
+    assert result.returncode == 1
+    err = result.stderr
+    assert "installation.toml:6: devices[0].kind: unknown kind 'buton' — did you mean 'button'?" in err
+    assert "devices[2].pin: pin GPIO17 is already used by device 'lamp'" in err
+    assert "rules[0].when: lamp has no event 'pressed'" in err
+    assert "did you mean 'blink'?" in err
+    assert "4 problems found; nothing was started." in err
+
+
+def test_check_reports_behaviour_syntax_error_with_file_and_line(tmp_path):
+    folder = write_installation(tmp_path / "piece", """\
+        [[devices]]
+        id = "door"
+        kind = "button"
+        pin = 17
+    """, behaviour="from toolkit import on\n\n@on('door.pressed')\ndef f(:\n    pass\n")
+    result = museokit("check", str(folder))
+    assert result.returncode == 1
+    assert f"{folder / 'behaviour.py'}:4: Python syntax error" in result.stderr
+
+
+def test_check_catches_handler_on_unknown_event(tmp_path):
+    folder = write_installation(tmp_path / "piece", """\
+        [[devices]]
+        id = "door"
+        kind = "button"
+        pin = 17
+    """, behaviour="from toolkit import on\n\n@on('door.presed')\ndef f():\n    pass\n")
+    result = museokit("check", str(folder))
+    assert result.returncode == 1
+    assert "door has no event 'presed'; did you mean 'pressed'?" in result.stderr
+
+
+def test_missing_installation_says_how_to_start_one(tmp_path):
+    result = museokit("check", str(tmp_path))
+    assert result.returncode == 1
+    assert "file not found" in result.stderr and "museokit new" in result.stderr
+
+
+def test_run_on_an_absent_backend_is_one_clear_line():
+    result = museokit("run", HELLO, "--backend", "gpoi")
+    assert result.returncode == 1
+    assert "backend 'gpoi' is not installed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_stops_a_run_cleanly(sig):
+    proc, ready = start("run", HELLO, "--backend", "sim")
+    assert "Hello button ready" in ready
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert "stopped after" in out
+    assert "Traceback" not in err
+
+
+def test_live_sim_plays_typed_visitor_actions():
+    result = museokit("sim", HELLO, "--for", "1.5",
+                      stdin="motion entrance\npress door\nrelease door\nstatus\nbogus\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "entrance.motion" in out
+    assert "states.engaged" in out
+    assert "door.pressed" in out and "door.released" in out
+    assert "lamp is on" in out
+    assert "unknown command 'bogus'" in out
+
+
+def test_gallery_day_prints_its_summary():
+    result = museokit("sim", HELLO, "--visitors", "300", "--hours", "2", "--seed", "7")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "gallery day: 300 visitors over 2 h" in out
+    for label in ("events", "handler errors", "slowest handler", "max queue depth"):
+        assert label in out
+    assert "simulated 2.00 / 2 h" in result.stderr  # progress
+
+
+def test_gallery_day_is_deterministic_for_a_seed():
+    def counts(seed: str) -> list[str]:
+        out = museokit("sim", HELLO, "--visitors", "100", "--hours", "1", "--seed", seed).stdout
+        return [line for line in out.splitlines() if "events" in line or "actions" in line]
+
+    assert counts("3") == counts("3")
+    assert counts("3") != counts("4")
+
+
+def test_new_scaffolds_an_installation_that_checks_and_runs(tmp_path):
+    target = tmp_path / "my-piece"
+    result = museokit("new", str(target))
+    assert result.returncode == 0, result.stderr
+    assert (target / "installation.toml").is_file()
+    assert museokit("check", str(target)).returncode == 0
+    live = museokit("sim", str(target), "--for", "0.5", stdin="press button\n")
+    assert "states.active" in live.stdout
+
+
+def test_new_refuses_a_folder_with_files(tmp_path):
+    (tmp_path / "keep.txt").write_text("precious")
+    result = museokit("new", str(tmp_path))
+    assert result.returncode == 1
+    assert "not empty" in result.stderr
+    assert (tmp_path / "keep.txt").read_text() == "precious"
+
+
+def test_a_handler_that_raises_is_one_line_and_the_piece_keeps_running(tmp_path):
+    folder = write_installation(tmp_path / "piece", """\
+        [[devices]]
+        id = "door"
+        kind = "button"
+        pin = 17
+    """, behaviour=textwrap.dedent("""\
+        from toolkit import on
+
+        @on("door.pressed")
+        def broken():
+            raise ValueError("oops")
+
+        @on("door.released")
+        def fine():
+            print("released ok", flush=True)
+    """))
+    result = museokit("sim", str(folder), "--for", "1", stdin="press door\nrelease door\n")
+    assert result.returncode == 0
+    assert "behaviour.py:3 broken failed on door.pressed: ValueError: oops" in result.stderr
+    assert "released ok" in result.stdout
+    assert "1 handler errors" in result.stdout
+
+
+def test_no_heavy_imports_for_a_button_and_led_piece():
+    code = ("import sys, toolkit.cli as c; c.main(['check', %r]);"
+            "heavy = [m for m in ('pygame', 'cv2', 'paho', 'serial', 'gpiozero', 'numpy') "
+            "if m in sys.modules]; print(heavy)") % HELLO
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.stdout.strip().endswith("[]"), result.stdout + result.stderr
