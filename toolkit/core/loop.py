@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import threading
 from collections.abc import Callable
 from queue import Empty, SimpleQueue
 from time import perf_counter
@@ -57,8 +56,6 @@ class Loop:
         self._timers: list[tuple[float, int, Timer]] = []
         self._order = itertools.count()
         self._stopping = False
-        self._thread: threading.Thread | None = None
-        self._tick_hooks: list[Callable[[], Any]] = []
 
     # -- called from any thread -------------------------------------------------
     def post(self, event: Event) -> None:
@@ -91,28 +88,26 @@ class Loop:
         start = self.clock.monotonic() + (interval if first is None else first)
         return self.call_at(start, fn, *args, interval=interval, name=name)
 
-    def on_tick(self, hook: Callable[[], Any]) -> None:
-        """Run `hook()` once per loop iteration (watchdogs, render pacing)."""
-        self._tick_hooks.append(hook)
-
-    @property
-    def pending_timers(self) -> int:
-        return sum(1 for _, _, t in self._timers if not t.cancelled)
-
     def next_timer_at(self) -> float | None:
         while self._timers and self._timers[0][2].cancelled:
             heapq.heappop(self._timers)
         return self._timers[0][0] if self._timers else None
 
     def run_forever(self) -> None:
-        """Run on the real clock until `stop()`."""
-        self._thread = threading.current_thread()
-        self._stopping = False
+        """Run on the real clock until `stop()`.
+
+        A `stop()` that arrives before the loop starts (a signal right after the
+        ready line) is honoured: the flag is cleared on the way out, not in.
+        """
+        try:
+            self._serve()
+        finally:
+            self._stopping = False
+
+    def _serve(self) -> None:
         queue, clock = self._queue, self.clock
         while not self._stopping:
             self._run_due_timers(clock.monotonic())
-            for hook in self._tick_hooks:
-                hook()
             nxt = self.next_timer_at()
             wait = _MAX_WAIT if nxt is None else min(_MAX_WAIT, max(0.0, nxt - clock.monotonic()))
             try:
@@ -141,7 +136,6 @@ class Loop:
         clock = self.clock
         if not isinstance(clock, VirtualClock):
             raise RuntimeError("run_until() needs a VirtualClock; use run_forever() in real time")
-        self._thread = threading.current_thread()
         self.drain()
         while True:
             nxt = self.next_timer_at()
