@@ -86,28 +86,23 @@ def test_check_prints_every_error_and_exits_1(tmp_path):
     assert "4 problems found; nothing was started." in err
 
 
-def test_check_reports_behaviour_syntax_error_with_file_and_line(tmp_path):
+@pytest.mark.parametrize(("behaviour", "expected"), [
+    ("from toolkit import on\n\n@on('door.pressed')\ndef f(:\n    pass\n",
+     "behaviour.py:4: Python syntax error"),
+    ("from toolkit import on\n\n@on('door.presed')\ndef f():\n    pass\n",
+     "door has no event 'presed'; did you mean 'pressed'?"),
+], ids=["syntax-error", "unknown-event"])
+def test_check_reports_behaviour_errors_before_start(tmp_path, behaviour, expected):
     folder = write_installation(tmp_path / "piece", """\
         [[devices]]
         id = "door"
         kind = "button"
         pin = 17
-    """, behaviour="from toolkit import on\n\n@on('door.pressed')\ndef f(:\n    pass\n")
+    """, behaviour=behaviour)
     result = museokit("check", str(folder))
     assert result.returncode == 1
-    assert f"{folder / 'behaviour.py'}:4: Python syntax error" in result.stderr
-
-
-def test_check_catches_handler_on_unknown_event(tmp_path):
-    folder = write_installation(tmp_path / "piece", """\
-        [[devices]]
-        id = "door"
-        kind = "button"
-        pin = 17
-    """, behaviour="from toolkit import on\n\n@on('door.presed')\ndef f():\n    pass\n")
-    result = museokit("check", str(folder))
-    assert result.returncode == 1
-    assert "door has no event 'presed'; did you mean 'pressed'?" in result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_missing_installation_says_how_to_start_one(tmp_path):
