@@ -203,9 +203,9 @@ def test_a_handler_that_raises_is_one_line_and_the_piece_keeps_running(tmp_path)
 
 
 def test_no_heavy_imports_for_a_button_and_led_piece():
-    code = ("import sys, toolkit.cli as c; c.main(['check', %r]);"
+    code = (f"import sys, toolkit.cli as c; c.main(['check', {HELLO!r}]);"
             "heavy = [m for m in ('pygame', 'cv2', 'paho', 'serial', 'gpiozero', 'numpy') "
-            "if m in sys.modules]; print(heavy)") % HELLO
+            "if m in sys.modules]; print(heavy)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.stdout.strip().endswith("[]"), result.stdout + result.stderr

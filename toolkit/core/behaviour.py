@@ -19,6 +19,7 @@ visitor triggers for a while or until an event).
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import logging
 import sys
@@ -67,9 +68,13 @@ def on(pattern: str, *, value: Any = ANY_VALUE, state: str | list[str] | None = 
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         runtime = _runtime()
-        _check_pattern(runtime, pattern, fn)
-        runtime.subscribe(pattern, event_handler(fn), _name(fn), value=value, states=states,
-                          cooldown=cooldown, lockout=lockout, until=until)
+        where = f"@on({pattern!r}) on {getattr(fn, '__name__', fn)}"
+        _check_pattern(runtime, pattern, where)
+        if until is not None:
+            _check_pattern(runtime, until, f"{where}, until={until!r}")
+        _check_states(runtime, states, where)
+        runtime.subscribe(pattern, _bound(runtime, event_handler(fn)), _name(fn), value=value,
+                          states=states, cooldown=cooldown, lockout=lockout, until=until)
         return fn
 
     return register
@@ -84,14 +89,16 @@ def after(seconds: float, fn: Callable[..., Any] | None = None, *args: Any) -> A
     """Call `fn` once, `seconds` from now. Without fn, works as a decorator."""
     if fn is None:
         return lambda f: after(seconds, f, *args)
-    return _runtime().loop.call_later(seconds, fn, *args, name=_name(fn))
+    runtime = _runtime()
+    return runtime.loop.call_later(seconds, _bound(runtime, fn), *args, name=_name(fn))
 
 
 def every(seconds: float, fn: Callable[..., Any] | None = None, *args: Any) -> Any:
     """Call `fn` every `seconds`, the first time `seconds` from now. Returns a Timer to cancel."""
     if fn is None:
         return lambda f: every(seconds, f, *args)
-    timer: Timer = _runtime().loop.call_every(seconds, fn, *args, name=_name(fn))
+    runtime = _runtime()
+    timer: Timer = runtime.loop.call_every(seconds, _bound(runtime, fn), *args, name=_name(fn))
     return timer
 
 
@@ -110,7 +117,10 @@ def state() -> str:
 
 def lockout(seconds: float, until: str | None = None) -> None:
     """Ignore visitor triggers for `seconds`, or until the event `until` (whichever first)."""
-    _runtime().lockout.engage(seconds, until)
+    runtime = _runtime()
+    if until is not None:
+        _check_pattern(runtime, until, f"lockout(until={until!r})")
+    runtime.lockout.engage(seconds, until)
 
 
 def device(device_id: str) -> Device:
@@ -146,6 +156,7 @@ def load(runtime: Runtime) -> ModuleType:
         setattr(module, dev_id, dev)
     module.options = SimpleNamespace(**runtime.installation.options)  # type: ignore[attr-defined]
     module.log = log  # type: ignore[attr-defined]
+    runtime.custom_events = _emitted_events(path)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
@@ -165,20 +176,72 @@ def _issue_from_exception(path: Path, exc: Exception) -> ConfigIssue:
                        "the installation did not start; fix the behaviour module")
 
 
-def _check_pattern(runtime: Runtime, pattern: str, fn: Callable[..., Any]) -> None:
+def _bound(runtime: Runtime, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn`, made to act on `runtime` when the loop calls it (several may share a process)."""
+
+    def call(*args: Any) -> Any:
+        activate(runtime)
+        return fn(*args)
+
+    call.museokit_name = callable_name(fn)  # type: ignore[attr-defined]
+    return call
+
+
+def _emitted_events(path: Path) -> dict[str, set[str] | None]:
+    """Custom events the module `emit()`s: `emit("story", "chapter")` -> {"story": {"chapter"}}.
+
+    A device whose event name is computed (`emit("story", name)`) accepts any event (None).
+    """
+    found: dict[str, set[str] | None] = {}
+    try:
+        tree = ast.parse(path.read_bytes(), str(path))
+    except (SyntaxError, ValueError, OSError):
+        return found
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or len(node.args) < 2:
+            continue
+        func = node.func
+        called = func.id if isinstance(func, ast.Name) else (
+            func.attr if isinstance(func, ast.Attribute) else "")
+        dev, name = node.args[0], node.args[1]
+        if called != "emit" or not (isinstance(dev, ast.Constant) and isinstance(dev.value, str)):
+            continue
+        names = found.setdefault(dev.value, set())
+        if isinstance(name, ast.Constant) and isinstance(name.value, str):
+            if names is not None:
+                names.add(name.value)
+        else:
+            found[dev.value] = None
+    return found
+
+
+def _check_pattern(runtime: Runtime, pattern: str, where: str) -> None:
     """Refuse `@on("dor.pressed")` at load time instead of never firing."""
     dev_id, sep, name = pattern.partition(".")
-    events = runtime.installation.event_names()
+    events: dict[str, tuple[str, ...] | None] = dict(runtime.installation.event_names())
+    for custom, names in runtime.custom_events.items():
+        known_names = events.get(custom, ())
+        events[custom] = None if names is None or known_names is None else (
+            *known_names, *sorted(names))
     if not sep or "*" in dev_id or "?" in dev_id:
         return
     if dev_id not in events and dev_id not in runtime.devices:
-        raise ValueError(f"@on({pattern!r}) on {fn.__name__}: no device {dev_id!r}"
-                         f"{'; ' + suggest(dev_id, events) if suggest(dev_id, events) else ''}")
+        hint = suggest(dev_id, events)
+        raise ValueError(f"{where}: no device {dev_id!r}{'; ' + hint if hint else ''}")
     known = events.get(dev_id, ())
-    if known and "*" not in name and name not in known:
+    if known and "*" not in name and "?" not in name and name not in known:
         hint = suggest(name, known) or f"its events: {', '.join(known)}"
-        raise ValueError(f"@on({pattern!r}) on {fn.__name__}: {dev_id} has no event {name!r}; "
-                         f"{hint}")
+        raise ValueError(f"{where}: {dev_id} has no event {name!r}; {hint}")
+
+
+def _check_states(runtime: Runtime, states: tuple[str, ...], where: str) -> None:
+    """Refuse `@on(..., state="engagd")`, which would never fire."""
+    names = [s.name for s in runtime.installation.states]
+    for name in states:
+        if name not in names:
+            hint = (suggest(name, names) or f"states: {', '.join(names)}" if names else
+                    "declare it as [[states]] in installation.toml")
+            raise ValueError(f"{where}: no state {name!r}; {hint}")
 
 
 def _name(fn: Callable[..., Any]) -> str:

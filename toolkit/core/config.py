@@ -161,6 +161,8 @@ class _Checker:
         self.issues: list[ConfigIssue] = []
         self.warnings: list[ConfigIssue] = []
         self.lines: dict[KeyPath, int] = key_lines(text)
+        #: Devices declared with a mistake already reported: rules naming them stay quiet.
+        self.broken_ids: set[str] = set()
 
     # -- reporting ------------------------------------------------------------------
     def error(self, path: KeyPath, message: str, hint: str = "") -> None:
@@ -207,7 +209,7 @@ class _Checker:
         try:
             data = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as exc:
-            line = _line_from_toml_error(str(exc))
+            line = _line_from_toml_error(str(exc), self.text)
             raise InstallationError([ConfigIssue(str(self.file), line, "", f"not valid TOML: {exc}",
                                                  "check quotes, brackets and '=' on that line")]
                                     ) from None
@@ -305,15 +307,18 @@ class _Checker:
             if not isinstance(kind, str):
                 self.error(path, f"device {dev_id!r} has no kind",
                            f"add kind = \"...\", one of: {', '.join(sorted(kinds))}")
+                self.broken_ids.add(dev_id)
                 continue
             if kind not in kinds:
                 self.error((*path, "kind"), f"unknown kind {kind!r}",
                            suggest(kind, kinds) or f"kinds: {', '.join(sorted(kinds))}")
+                self.broken_ids.add(dev_id)
                 continue
             try:
                 cls: type[Device] = plugins.load(plugins.DEVICES, kind)
             except plugins.PluginError as exc:
                 self.error((*path, "kind"), str(exc))
+                self.broken_ids.add(dev_id)
                 continue
             result.append(self.device(path, table, dev_id, kind, cls, pins_used))
         return result
@@ -402,7 +407,13 @@ class _Checker:
             if until is not None:
                 self.check_event((*path, "until"), until, events)
             in_state = table.get("in_state", ())
-            in_state = (in_state,) if isinstance(in_state, str) else tuple(in_state)
+            in_state = (in_state,) if isinstance(in_state, str) else in_state
+            if not isinstance(in_state, list | tuple) or not all(
+                    isinstance(n, str) for n in in_state):
+                self.error((*path, "in_state"), f"expected a state name or a list of them, "
+                           f"got {in_state!r}", 'for example in_state = "engaged"')
+                in_state = ()
+            in_state = tuple(in_state)
             for name in in_state:
                 if name not in state_names:
                     self.error((*path, "in_state"), f"unknown state {name!r}",
@@ -429,7 +440,7 @@ class _Checker:
             self.error(path, f"{pattern!r} is not an event",
                        "events are written device.event, like door.pressed")
             return
-        if "*" in dev_id or "?" in dev_id:
+        if "*" in dev_id or "?" in dev_id or dev_id in self.broken_ids:
             return
         if dev_id not in events:
             self.error(path, f"unknown device {dev_id!r} in {pattern!r}",
@@ -457,6 +468,8 @@ class _Checker:
                 return None
         elif action.device in devices:
             cls = devices[action.device]
+        elif action.device in self.broken_ids:
+            return None
         else:
             known = [*devices, *([STATES_ID] if state_names else [])]
             self.error(path, f"{text!r}: unknown device {action.device!r}",
@@ -519,12 +532,15 @@ def _format_path(path: KeyPath) -> str:
     return out
 
 
-def _line_from_toml_error(message: str) -> int | None:
+def _line_from_toml_error(message: str, text: str) -> int | None:
     marker = "(at line "
     if marker in message:
         rest = message.split(marker, 1)[1]
         digits = rest.split(",", 1)[0].strip(")")
         return int(digits) if digits.isdigit() else None
+    if "(at end of document)" in message:  # an unclosed array or string: look at the end
+        written = [n for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        return written[-1] if written else None
     return None
 
 

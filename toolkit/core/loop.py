@@ -127,7 +127,7 @@ class Loop:
                 fn, args = queue.get_nowait()
             except Empty:
                 return done
-            self._note_depth(1)
+            self._note_depth()
             self._call(fn, args)
             done += 1
 
@@ -151,8 +151,9 @@ class Loop:
         self.run_until(self.clock.monotonic() + seconds)
 
     # -- internals ---------------------------------------------------------------
-    def _note_depth(self, extra: int = 0) -> None:
-        depth = self._queue.qsize() + 1 + extra
+    def _note_depth(self) -> None:
+        """Called just after taking an item: it and everything still queued were waiting."""
+        depth = self._queue.qsize() + 1
         if depth > self.max_queue_depth:
             self.max_queue_depth = depth
 

@@ -27,7 +27,7 @@ class PinRef(NamedTuple):
 
 def normalise_pin(raw: int | str, board: str = "pi") -> PinRef:
     """Return the canonical pin; raises ValueError with a hint for a malformed name."""
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
         raise ValueError(f"a pin is a number or a name like 'GPIO17', got {raw!r}")
     if board != "pi":
         return PinRef(board, str(raw).strip().upper())

@@ -45,6 +45,9 @@ class Runtime:
         self.states: StateMachine | None = None
         self.input_ids: frozenset[str] = frozenset()
         self.behaviour: Any = None
+        #: Events the behaviour module emits itself (`emit("story", "chapter")`), so that
+        #: `@on("story.chapter")` is accepted; None: any event of that device.
+        self.custom_events: dict[str, set[str] | None] = {}
         self._subscriptions: list[Subscription] = []
         self._ctx: DeviceContext | None = None
         self.started = False

@@ -63,6 +63,7 @@ def key_lines(text: str) -> dict[Path, int]:
                 index = counts.get(name, -1) + 1
                 counts[name] = index
                 table = (*name, index)
+                lines.setdefault(name, number)  # the array itself: its first header
             else:
                 table = name
             lines.setdefault(table, number)
@@ -71,7 +72,8 @@ def key_lines(text: str) -> dict[Path, int]:
         if not key:
             continue
         path = (*table, *_split_key(key.group(1)))
-        lines.setdefault(path, number)
+        for end in range(len(table) + 1, len(path) + 1):  # `a.b.c = 1` also defines a, a.b
+            lines.setdefault(path[:end], number)
         value = line[key.end():]
         for quotes in ('"""', "'''"):
             if value.count(quotes) == 1:

@@ -30,10 +30,15 @@ class Lockout:
         self._timer: Timer | None = None
         self._release_sub: Subscription | None = None
         self.engaged = False
+        #: The event a trigger is handling now (set by Trigger), and the one that
+        #: engaged the lockout: that event still reaches all of its handlers.
+        self.current: Event | None = None
+        self.engaged_by: Event | None = None
 
     def engage(self, seconds: float, until: str | None = None) -> None:
         self.release()
         self.engaged = True
+        self.engaged_by = self.current
         self.until_event = until
         if seconds > 0:
             self._timer = self.loop.call_later(seconds, self.release, name="lockout timer")
@@ -53,6 +58,11 @@ class Lockout:
             self.loop.bus.unsubscribe(self._release_sub)
             self._release_sub = None
         self.engaged = False
+        self.engaged_by = None
+
+    def blocks(self, event: Event) -> bool:
+        """True if a visitor trigger for `event` must be ignored now."""
+        return self.engaged and event is not self.engaged_by
 
 
 class Trigger:
@@ -80,7 +90,7 @@ class Trigger:
             return None
         if self.states and self.current_state() not in self.states:
             return None
-        if self.lock.engaged and self.is_visitor(event):
+        if self.lock.blocks(event) and self.is_visitor(event):
             log.debug("%s ignored %s: locked out", self.museokit_name, event.key)
             return None
         if self.cooldown:
@@ -89,6 +99,7 @@ class Trigger:
                 log.debug("%s ignored %s: cooling down", self.museokit_name, event.key)
                 return None
             self.ready_at = now + self.cooldown
+        self.lock.current = event
         if self.lockout_seconds or self.until:
             self.lock.engage(self.lockout_seconds, self.until)
         return self.fn(event)
