@@ -19,10 +19,10 @@ from toolkit.core.backend import (
     OutputChannel,
     Pattern,
     Sink,
+    pattern_value,
 )
 from toolkit.core.loop import Loop
 from toolkit.core.pins import PinRef
-from toolkit.core.waveforms import PixelAnimation
 
 _IDLE_LEVEL = {"digital": False, "analog": 0.0, "distance": None, "tag": None}
 
@@ -65,10 +65,7 @@ class VirtualOutput(OutputChannel):
         if self.pattern is None:
             return self.value
         t = (self.loop.clock.monotonic() if at is None else at) - self.pattern_start
-        if isinstance(self.pattern, PixelAnimation):
-            return self.pattern.frame_at(t)
-        level = self.pattern.level_at(t)
-        return level > 0 if self.signal == "digital" else level
+        return pattern_value(self.signal, self.pattern, t)
 
 
 class SimBackend(Backend):

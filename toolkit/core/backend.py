@@ -71,6 +71,18 @@ class OutputChannel:
         self.value = value
 
 
+def pattern_value(signal: str, pattern: Pattern, t: float) -> Any:
+    """What `pattern` puts on an output of type `signal`, `t` seconds after it started."""
+    if isinstance(pattern, PixelAnimation):
+        return pattern.frame_at(t)
+    level = pattern.level_at(t)
+    if signal == "digital":
+        return level > 0
+    if signal == "tone":  # a beep pattern's level is its pitch; 0 is silence (None)
+        return level or None
+    return level
+
+
 class SoftwareAnimator:
     """Steps a pattern on the loop's clock for outputs that cannot run it natively."""
 
@@ -84,11 +96,7 @@ class SoftwareAnimator:
     def _tick(self) -> None:
         t = self.channel.loop.clock.monotonic() - self.start
         done = self.pattern.duration is not None and t >= self.pattern.duration
-        if isinstance(self.pattern, PixelAnimation):
-            self.channel._write(self.pattern.frame_at(t))
-        else:
-            level = self.pattern.level_at(t)
-            self.channel._write(level > 0 if self.channel.signal == "digital" else level)
+        self.channel._write(pattern_value(self.channel.signal, self.pattern, t))
         if done:
             self.stop()
 

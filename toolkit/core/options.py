@@ -4,6 +4,10 @@ A device class lists its options once (`Option(float, 0.05, "...", min=0)`), and
 the installation file is validated against that list: unknown keys get a
 close-match suggestion, wrong types and out-of-range values say what was
 expected.
+
+Table options (`zones = {near = 50, far = 150}`) give the type of their values as
+`item`. The same checks serve command arguments: `Option.check` raises the error
+class a caller asks for (devices raise `CommandError`), naming the argument.
 """
 
 from __future__ import annotations
@@ -19,8 +23,12 @@ class OptionError(ValueError):
     """A value does not fit its option; the message says what was expected."""
 
 
+# Named here because inside Option the field `type` shadows the builtin.
+ItemType = type | str
+ErrorClass = type[ValueError]
+
 _TYPE_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a text",
-               list: "a list"}
+               list: "a list", dict: "a table like {name = value}"}
 
 
 @dataclass(frozen=True)
@@ -31,8 +39,12 @@ class Option:
     min: float | None = None
     max: float | None = None
     choices: Sequence[str] | None = None
+    #: For table (dict) options: the type of each value; min, max and choices apply to it.
+    item: ItemType | None = None
 
     def expected(self) -> str:
+        if self.type is dict and self.item is not None:
+            return f"a table like {{name = value}}, each value {self._item().expected()}"
         if self.choices:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.type == "color":
@@ -65,8 +77,9 @@ class Option:
             if t is int and not isinstance(raw, int):
                 raise OptionError(f"expected {self.expected()}, got {raw!r}")
             value: Any = float(raw) if t is float else raw
-            if (self.min is not None and value < self.min) or (
-                    self.max is not None and value > self.max):
+            # Written so that NaN (valid TOML: `nan`) fails any bound.
+            if (self.min is not None and not value >= self.min) or (
+                    self.max is not None and not value <= self.max):
                 raise OptionError(f"expected {self.expected()}, got {raw!r}")
             return value
         if t is str:
@@ -79,4 +92,22 @@ class Option:
             if not isinstance(raw, list):
                 raise OptionError(f"expected {self.expected()}, got {raw!r}")
             return raw
+        if t is dict:
+            if not isinstance(raw, dict):
+                raise OptionError(f"expected {self.expected()}, got {raw!r}")
+            if self.item is None:
+                return raw
+            item = self._item()
+            return {key: item.check(key, value) for key, value in raw.items()}
         raise OptionError(f"unsupported option type {t!r}")
+
+    def check(self, name: str, raw: Any, error: ErrorClass = OptionError) -> Any:
+        """Convert `raw`, or raise `error` saying which value (`name`) did not fit and why."""
+        try:
+            return self.convert(raw)
+        except OptionError as exc:
+            raise error(f"{name}: {exc}") from None
+
+    def _item(self) -> Option:
+        assert self.item is not None
+        return Option(self.item, None, self.help, self.min, self.max, self.choices)

@@ -96,12 +96,13 @@ class Button(Device):
         self.cancel("hold")
         self.set_state(label="released", pressed=False)
         self.emit("released", round(duration, 3))
-        if duration >= self.opts["long_press"]:
-            self._clicks = 0
-            self.emit("long_press", round(duration, 3))
-        elif duration < self.opts["hold_time"]:
+        if duration < min(self.opts["hold_time"], self.opts["long_press"]):
             self._clicks += 1
             self.later("clicks", self.opts["click_window"], self._clicks_done)
+            return
+        self._clicks_done()  # a press that was no click ends (and reports) the clicks before it
+        if duration >= self.opts["long_press"]:
+            self.emit("long_press", round(duration, 3))
 
     def _clicks_done(self) -> None:
         count, self._clicks = self._clicks, 0

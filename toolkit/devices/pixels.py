@@ -1,0 +1,100 @@
+"""PixelStrip: an addressable LED strip or ring (WS2812 / NeoPixel).
+
+Colours are names (`red`, `warm`), `#rrggbb` or `[r, g, b]`. Animations are
+`toolkit.core.waveforms.PixelAnimation` patterns (chase, breathe, rainbow,
+blink): the backend runs them, so nothing ticks in a simulation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from toolkit.core.backend import OutputChannel
+from toolkit.core.colors import RGB, parse_color
+from toolkit.core.config import suggest
+from toolkit.core.device import CommandError, Device, command
+from toolkit.core.options import Option
+from toolkit.core.waveforms import PixelAnimation
+
+BLACK: RGB = (0, 0, 0)
+PERIOD = Option(float, 2.0, "seconds", min=0.05)
+
+
+def color_arg(raw: Any) -> RGB:
+    try:
+        return parse_color(raw)
+    except ValueError as exc:
+        raise CommandError(f"color: {exc}") from None
+
+
+class PixelStrip(Device):
+    kind = "pixels"
+    role = "output"
+    summary = "an addressable LED strip or ring (WS2812, NeoPixel): colours and animations"
+    options = {
+        "count": Option(int, 8, "how many pixels the strip or ring has", min=1, max=1024),
+    }
+
+    def open(self) -> None:
+        self.count: int = self.opts["count"]
+        self.channel: OutputChannel = self.open_output("pixels", count=self.count)
+        self._frame: list[RGB] = [BLACK] * self.count
+        self._animation: PixelAnimation | None = None
+        self._started = 0.0
+        self._show(self._frame)
+
+    @property
+    def value(self) -> tuple[RGB, ...]:
+        """The colour of every pixel now (animations included)."""
+        if self._animation is not None:
+            return tuple(self._animation.frame_at(self.clock.monotonic() - self._started))
+        return tuple(self._frame)
+
+    @property
+    def is_lit(self) -> bool:
+        return self._animation is not None or any(p != BLACK for p in self._frame)
+
+    is_active = is_lit
+
+    @command
+    def fill(self, color: Any) -> None:
+        """Set every pixel to `color`."""
+        self._show([color_arg(color)] * self.count)
+
+    @command
+    def set(self, index: int, color: Any) -> None:
+        """Set pixel `index` (0 is the first) to `color`, keeping the others; stops an animation."""
+        rgb = color_arg(color)
+        index = Option(int, 0, "pixel", min=0, max=self.count - 1).check("index", index,
+                                                                        CommandError)
+        frame = list(self._frame)
+        frame[index] = rgb
+        self._show(frame)
+
+    @command
+    def off(self) -> None:
+        self._show([BLACK] * self.count)
+
+    @command
+    def animate(self, name: str, color: Any = "white", period: float = 2.0) -> None:
+        """Run animation `name` (chase, breathe, rainbow, blink) in `color`, one cycle per `period` s."""
+        if name not in PixelAnimation.NAMES:
+            hint = suggest(str(name), PixelAnimation.NAMES) or "animations: " + ", ".join(
+                PixelAnimation.NAMES)
+            raise CommandError(f"no animation {name!r}; {hint}")
+        pattern = PixelAnimation(name, self.count, color_arg(color),
+                                 PERIOD.check("period", period, CommandError))
+        self._animation, self._started = pattern, self.clock.monotonic()
+        self.channel.animate(pattern)
+        self.set_state(label=name, color=_hex(pattern.color), animation=name)
+
+    def _show(self, frame: list[RGB]) -> None:
+        self._frame, self._animation = frame, None
+        self.channel.write(list(frame))
+        uniform = frame[0] if all(p == frame[0] for p in frame) else None
+        self.set_state(label="on" if self.is_lit else "off",
+                       color=None if uniform is None else _hex(uniform), animation=None)
+
+
+def _hex(color: RGB) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*color)
