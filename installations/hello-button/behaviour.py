@@ -5,9 +5,11 @@ from toolkit import goto, on, state
 
 @on("door.pressed")
 def toggle_lamp():
-    if state() == "attract":  # a press also wakes the piece, even if the PIR missed them
+    if state() == "attract":  # a press wakes the piece even if the PIR missed the visitor
         goto("engaged")
-    lamp.toggle()  # noqa: F821 — devices are globals named by their id
+        lamp.on()  # noqa: F821 — devices are globals named by their id
+    else:
+        lamp.toggle()  # noqa: F821
 
 
 @on("door.held")
