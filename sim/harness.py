@@ -46,6 +46,9 @@ class Harness:
         self.runtime = Runtime(installation, clock=self.clock, backend_override="sim",
                                slow_threshold=slow_threshold)
         self.seen: list[Seen] = []
+        #: Every handler or timer that raised: "at 12.5s: handler f failed on door.pressed: ...".
+        self.errors: list[str] = []
+        self.runtime.bus.stats.error_listeners.append(self._record_error)
         self.runtime.start()
         if record:
             self.runtime.bus.tap(self._record, name="harness recorder")
@@ -56,6 +59,10 @@ class Harness:
 
     def _record(self, event: Event) -> None:
         self.seen.append(Seen(self.clock.monotonic(), event))
+
+    def _record_error(self, name: str, what: str, exc: BaseException) -> None:
+        self.errors.append(f"at {self.now:g}s: handler {name} failed on {what}: "
+                           f"{type(exc).__name__}: {exc}")
 
     @property
     def now(self) -> float:

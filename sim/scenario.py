@@ -15,20 +15,16 @@ recorded events and device states. The format is documented in docs/scenarios.md
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import shlex
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.harness import Harness, Seen
-from toolkit.core import bus
-from toolkit.core.clock import Clock
 from toolkit.core.config import Action, Installation, parse_action, parse_scalar, suggest
 from toolkit.core.device import CommandError, Device, check_arguments
 from toolkit.core.states import STATES_ID, StateMachine
@@ -492,14 +488,12 @@ class Trace:
 
 def run_scenario(installation: Installation, scenario: Scenario) -> ScenarioResult:
     """Play the scenario on the virtual clock and judge every expectation."""
-    with Harness(installation) as harness, _handler_errors(harness.clock) as errors:
+    with Harness(installation) as harness:
         trace = Trace(harness)
         failed_steps = [outcome for outcome in (_play(harness, step) for step in scenario.steps)
                         if outcome is not None]
         harness.run_until(scenario.end)
-        uncounted = harness.runtime.bus.stats.errors - len(errors)
-        if uncounted > 0:  # the bus logger was silenced: still fail, with the count
-            errors.append(f"{_count(uncounted, 'handler error')} not logged")
+        errors = harness.errors
         judged = [Outcome(e.where, e.check(trace)) for e in scenario.expectations]
         outcomes = sorted([*failed_steps, *judged], key=lambda o: o.where.number)
         return ScenarioResult(scenario, outcomes, errors, len(harness.seen), harness.now)
@@ -512,28 +506,6 @@ def _play(harness: Harness, step: Step) -> Outcome | None:
     except Exception as exc:  # a scenario is a test: report the refusal and go on
         return Outcome(step.where, f"could not {step.where.text}: {exc}")
     return None
-
-
-class _ErrorLog(logging.Handler):
-    """Collects what the bus logs when a handler or timer raises, with the virtual time."""
-
-    def __init__(self, clock: Clock) -> None:
-        super().__init__(logging.ERROR)
-        self.clock = clock
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(f"at {format_time(self.clock.monotonic())}: {record.getMessage()}")
-
-
-@contextmanager
-def _handler_errors(clock: Clock) -> Iterator[list[str]]:
-    collector = _ErrorLog(clock)
-    bus.log.addHandler(collector)
-    try:
-        yield collector.messages
-    finally:
-        bus.log.removeHandler(collector)
 
 
 # -- values and times ----------------------------------------------------------------------

@@ -8,10 +8,12 @@ happened in a `calls` list that the test reads back through `h.runtime.behaviour
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 
 from sim.harness import Harness
+from tests.conftest import write_installation
 from toolkit.core.config import InstallationError
 
 PIECE = """
@@ -721,3 +723,24 @@ do = "lamp.on"
         click(h)
     h.run_for(1)
     assert h.device("lamp").label == "on"
+
+
+def test_behaviour_can_import_a_module_beside_it(tmp_path):
+    folder = write_installation(tmp_path / "piece", """\
+        [[devices]]
+        id = "door"
+        kind = "button"
+        pin = 17
+    """, behaviour="""\
+        from toolkit import on
+        import door_stories
+
+        @on("door.pressed")
+        def tell():
+            door_stories.told.append(door_stories.FIRST)
+    """)
+    (folder / "door_stories.py").write_text("FIRST = 'once upon a time'\ntold = []\n")
+    with Harness.open(folder) as h:
+        h.act("door", "press")
+        h.run_for(0.1)
+        assert sys.modules["door_stories"].told == ["once upon a time"]

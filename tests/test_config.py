@@ -1096,3 +1096,38 @@ def test_an_unknown_dotted_key_is_reported_on_its_own_line(installation):
     """
     issue = the_problem(installation, toml)
     assert (issue.line, issue.path) == (line(toml, "extra.colour"), "devices[0].extra")
+
+
+# -- checks that involve several options, or a command and the device's options ---------------
+
+def test_pulse_on_an_led_without_pwm_is_refused_by_check(installation):
+    with pytest.raises(InstallationError) as err:
+        installation("""\
+            [[devices]]
+            id = "lamp"
+            kind = "led"
+            pin = 18
+
+            [[rules]]
+            when = "states.attract"
+            do = "lamp.pulse"
+
+            [[states]]
+            name = "attract"
+        """)
+    (issue,) = err.value.issues
+    assert issue.path == "rules[0].do"
+    assert "pulse needs a dimmable LED; set pwm = true" in issue.message
+
+
+@pytest.mark.parametrize(("options", "key", "words"), [
+    ('kind = "servo"\nmin_angle = 90.0\nmax_angle = 90.0', "max_angle", "both 90"),
+    ('kind = "analog"\nthreshold = 0.98\nhysteresis = 0.05', "hysteresis", "reaches past 0..1"),
+], ids=["servo-equal-angles", "analog-threshold-edge"])
+def test_options_that_conflict_are_refused_by_check(installation, options, key, words):
+    with pytest.raises(InstallationError) as err:
+        installation(f'[[devices]]\nid = "thing"\npin = 5\n{options}\n')
+    (issue,) = err.value.issues
+    assert issue.path == f"devices[0].{key}"
+    assert words in issue.message
+    assert issue.line is not None

@@ -157,6 +157,10 @@ def load(runtime: Runtime) -> ModuleType:
     module.options = SimpleNamespace(**runtime.installation.options)  # type: ignore[attr-defined]
     module.log = log  # type: ignore[attr-defined]
     runtime.custom_events = _emitted_events(path)
+    # A maker splits a long behaviour into files beside it (`import stories`).
+    folder = str(path.parent.resolve())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)

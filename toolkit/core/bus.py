@@ -44,12 +44,17 @@ class HandlerStats:
     slowest_seconds: float = 0.0
     slowest_event: str = ""
     errors_by_handler: dict[str, int] = field(default_factory=dict)
+    #: Called with (handler name, what it was handling, exception) after each error is
+    #: logged: the scenario runner and the simulator list errors this way.
+    error_listeners: list[Callable[[str, str, BaseException], Any]] = field(default_factory=list)
 
     def record_error(self, name: str, what: str, exc: BaseException) -> None:
         self.errors += 1
         self.errors_by_handler[name] = self.errors_by_handler.get(name, 0) + 1
         log.error("handler %s failed on %s: %s: %s", name, what, type(exc).__name__, exc,
                   exc_info=exc if log.isEnabledFor(logging.DEBUG) else None)
+        for listener in self.error_listeners:
+            listener(name, what, exc)
 
     def record_duration(self, name: str, what: str, seconds: float, threshold: float) -> None:
         if seconds > self.slowest_seconds:

@@ -163,6 +163,8 @@ class _Checker:
         self.lines: dict[KeyPath, int] = key_lines(text)
         #: Devices declared with a mistake already reported: rules naming them stay quiet.
         self.broken_ids: set[str] = set()
+        #: Each device's options with defaults filled in, for checking rule commands.
+        self.device_options: dict[str, dict[str, Any]] = {}
 
     # -- reporting ------------------------------------------------------------------
     def error(self, path: KeyPath, message: str, hint: str = "") -> None:
@@ -358,6 +360,10 @@ class _Checker:
                 options[name] = opt.convert(table[name])
             except OptionError as exc:
                 self.error((*path, name), f"{exc}", opt.help)
+        if all(name in options for name in cls.options if name in table):
+            for key, message in cls.check_options(cls.with_defaults(options)):
+                self.error((*path, key), message)
+        self.device_options[dev_id] = cls.with_defaults(options)
         label = table.get("label", "")
         return DeviceConfig(dev_id, kind, cls, backend, board, pins, options,
                             label if isinstance(label, str) else "",
@@ -484,6 +490,10 @@ class _Checker:
             check_arguments(cls, action.command, list(action.args), dict(action.kwargs))
         except CommandError as exc:
             self.error(path, f"{text!r}: {exc}")
+            return None
+        problem = cls.check_command(action.command, self.device_options.get(action.device, {}))
+        if problem:
+            self.error(path, f"{text!r}: {problem}")
             return None
         return action
 

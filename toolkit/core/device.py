@@ -84,7 +84,7 @@ class Device:
         self.id = device_id
         self.ctx = ctx
         self.pin_refs = pins or {}
-        self.opts = {name: opt.default for name, opt in self.options.items()} | (opts or {})
+        self.opts = self.with_defaults(opts or {})
         self._state: dict[str, Any] = {}
         self._when: dict[str, Subscription] = {}
         self._timers: dict[str, Timer] = {}
@@ -166,6 +166,29 @@ class Device:
                                f"commands: {known}")
         check_arguments(self, name, args or [], kwargs or {})
         return getattr(self, name)(*(args or []), **(kwargs or {}))
+
+    @classmethod
+    def with_defaults(cls, opts: dict[str, Any]) -> dict[str, Any]:
+        """`opts` with every option it leaves out set to its default."""
+        return {name: opt.default for name, opt in cls.options.items()} | opts
+
+    @classmethod
+    def check_options(cls, opts: dict[str, Any]) -> list[tuple[str, str]]:
+        """Problems that involve several options, as (key, message) pairs.
+
+        Each option's own type and range come from `options`; this hook is for the
+        rest (a servo whose two end angles are equal), so `museokit check` catches
+        them before anything starts. `opts` has every option, defaults included.
+        """
+        return []
+
+    @classmethod
+    def check_command(cls, name: str, opts: dict[str, Any]) -> str | None:
+        """Why command `name` cannot work with these options (None if it can).
+
+        Rules are checked with it at load time; the device checks again when called.
+        """
+        return None
 
     # -- simulation --------------------------------------------------------------------
     def sim_values(self, action: str, arg: str | None) -> list[Any]:

@@ -72,6 +72,15 @@ class AnalogSensor(Device):
                          "at least this much; 0 turns `changed` off", min=0, max=1),
     }
 
+    @classmethod
+    def check_options(cls, opts: dict[str, Any]) -> list[tuple[str, str]]:
+        low, high = opts["threshold"] - opts["hysteresis"], opts["threshold"] + opts["hysteresis"]
+        if low < 0 or high > 1:
+            return [("hysteresis", f"threshold {opts['threshold']:g} ± hysteresis "
+                     f"{opts['hysteresis']:g} reaches past 0..1, so one of `above`/`below` can "
+                     "never fire; lower the hysteresis or move the threshold")]
+        return []
+
     def open(self) -> None:
         self.channel: InputChannel = self.open_input("analog")
         self._value = 0.0

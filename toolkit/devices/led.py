@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from toolkit.core.backend import OutputChannel
 from toolkit.core.device import CommandError, Device, command
 from toolkit.core.options import Option
@@ -74,10 +76,17 @@ class Led(Device):
     def _on_level(self) -> float:
         return float(self.opts["brightness"]) if self.opts["pwm"] else 1.0
 
+    @classmethod
+    def check_command(cls, name: str, opts: dict[str, Any]) -> str | None:
+        if name in ("pulse", "brightness") and not opts["pwm"]:
+            return (f"{name} needs a dimmable LED; set pwm = true on the device in "
+                    "installation.toml (and wire it to a PWM pin)")
+        return None
+
     def _need_pwm(self, what: str) -> None:
-        if not self.opts["pwm"]:
-            raise CommandError(f"{self.id}: {what} needs a dimmable LED; set pwm = true on device "
-                               f"{self.id!r} in installation.toml (and wire it to a PWM pin)")
+        problem = self.check_command(what, self.opts)
+        if problem:
+            raise CommandError(f"{self.id}: {problem}")
 
     def _write(self, level: float, label: str) -> None:
         self.cancel("pattern")

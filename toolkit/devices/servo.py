@@ -8,6 +8,8 @@ The output's value is the pulse width in seconds: `min_pulse_width` at
 
 from __future__ import annotations
 
+from typing import Any
+
 from toolkit.core.backend import OutputChannel
 from toolkit.core.device import CommandError, Device, command
 from toolkit.core.options import Option
@@ -45,15 +47,19 @@ class Servo(Device):
         """Driven to an angle (not detached)."""
         return self._width is not None
 
+    @classmethod
+    def check_options(cls, opts: dict[str, Any]) -> list[tuple[str, str]]:
+        if opts["min_angle"] == opts["max_angle"]:
+            return [("max_angle", f"min_angle and max_angle are both {opts['min_angle']:g}; set "
+                     "them to the two ends of the servo's travel")]
+        return []
+
     @command
     def angle(self, degrees: float) -> None:
         """Turn to `degrees`, between min_angle and max_angle, and hold there."""
         o = self.opts
         degrees = DEGREES.check("angle", degrees, CommandError)
         low, high = sorted((o["min_angle"], o["max_angle"]))
-        if low == high:
-            raise CommandError(f"{self.id}: min_angle and max_angle are both {low:g}; set them "
-                               "to the two ends of the servo's travel in installation.toml")
         if not low <= degrees <= high:
             raise CommandError(f"{self.id}: angle {degrees:g} is outside {low:g}..{high:g}; if the "
                                "servo turns further, widen min_angle/max_angle (and the pulse "
