@@ -13,7 +13,6 @@ import itertools
 import logging
 from collections.abc import Callable
 from queue import Empty, SimpleQueue
-from time import perf_counter
 from typing import Any
 
 from toolkit.core.bus import Bus, callable_name
@@ -165,7 +164,6 @@ class Loop:
 
     def _run_due_timers(self, now: float) -> None:
         timers = self._timers
-        stats, threshold = self.bus.stats, self.bus.slow_threshold
         while timers and timers[0][0] <= now:
             _, _, timer = heapq.heappop(timers)
             if timer.cancelled:
@@ -178,14 +176,7 @@ class Loop:
                 heapq.heappush(timers, (timer.when, next(self._order), timer))
             else:
                 timer.cancelled = True
-            t0 = perf_counter()
-            try:
-                timer.fn(*timer.args)
-            except Exception as exc:
-                stats.record_error(timer.name, "a timer", exc)
-            elapsed = perf_counter() - t0
-            if elapsed > stats.slowest_seconds or elapsed > threshold:
-                stats.record_duration(timer.name, "a timer", elapsed, threshold)
+            self.bus.call(timer.name, "a timer", timer.fn, *timer.args)
 
 
 def _noop() -> None:

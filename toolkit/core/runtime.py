@@ -110,10 +110,17 @@ class Runtime:
         self.started = False
 
     def run_forever(self) -> None:
+        """Run in real time until `stop()`, with a watchdog naming handlers that block."""
         from toolkit.core import behaviour
+        from toolkit.core.watchdog import Watchdog
 
         behaviour.activate(self)
-        self.loop.run_forever()
+        watchdog = Watchdog(self.bus)
+        watchdog.start()
+        try:
+            self.loop.run_forever()
+        finally:
+            watchdog.stop()
 
     def run_for(self, seconds: float) -> None:
         """Virtual clock only: advance `seconds`, running everything due."""

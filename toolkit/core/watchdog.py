@@ -1,0 +1,67 @@
+"""Names a handler that blocks the runtime loop, while it is still blocking.
+
+A thread looks at the bus's `running` mark a few times per `slow_threshold`.
+When the same handler call is still running after the threshold, it logs a
+warning naming the handler and the event; if the handler never returns, it says
+so again every `repeat` seconds, so a hung installation explains itself in the
+log. This costs the loop nothing per event (see `toolkit.core.bus`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from toolkit.core.bus import Bus
+
+log = logging.getLogger("museokit.bus")
+
+
+class Watchdog:
+    def __init__(self, bus: Bus, repeat: float = 10.0) -> None:
+        self.bus = bus
+        self.threshold = bus.slow_threshold
+        # Sample often enough that a handler just over the threshold is seen.
+        self.interval = min(self.threshold / 5, 0.05)
+        self.repeat = repeat
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._mark: tuple[int, int, str | None] = (0, 0, None)
+        self._since = 0.0
+        self._reported = 0.0  # how long it had blocked when last reported
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._watch, name="museokit watchdog", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.check(time.monotonic())
+
+    def check(self, now: float) -> None:
+        """One look at the loop (the thread calls this; tests may call it directly)."""
+        bus = self.bus
+        running = bus.running
+        mark = (bus.published, bus.calls, running)
+        if running is None or mark != self._mark:
+            if self._reported:
+                blocked = now - self._since
+                log.warning("%s returned after blocking the loop for %.1f s",
+                            self._mark[2], blocked)
+                bus.stats.note_slowest(str(self._mark[2]), "", blocked)
+            self._mark, self._since, self._reported = mark, now, 0.0
+            return
+        blocked = now - self._since
+        if blocked >= self.threshold and (
+                not self._reported or blocked - self._reported >= self.repeat):
+            bus.stats.slow_warnings += 1
+            log.warning("handler %s is blocking the loop: %.0f ms so far (limit %.0f ms); "
+                        "move slow work to after() or a thread", running, blocked * 1000,
+                        self.threshold * 1000)
+            self._reported = blocked
