@@ -1,0 +1,91 @@
+"""Shared helpers for the benchmarks: results, percentiles, and the table they print."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from time import perf_counter_ns
+
+median = statistics.median
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (0..100) by nearest rank."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def timed_ns(fn: Callable[[], object]) -> int:
+    t0 = perf_counter_ns()
+    fn()
+    return perf_counter_ns() - t0
+
+
+def progress(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Result:
+    """One measure: museokit's figure beside the raw baseline from the same run.
+
+    `ratio` is always museokit / raw. `higher_is_better` says which way the target
+    points: the check is `museokit >= target` or `museokit <= target`, unless
+    `target_is_ratio`, in which case the ratio is compared instead.
+    """
+
+    measure: str
+    ours: float
+    raw: float
+    unit: str
+    target: float
+    higher_is_better: bool = False
+    target_is_ratio: bool = False
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.raw if self.raw else float("inf")
+
+    @property
+    def passed(self) -> bool:
+        value = self.ratio if self.target_is_ratio else self.ours
+        return value >= self.target if self.higher_is_better else value <= self.target
+
+    @property
+    def target_text(self) -> str:
+        op = ">=" if self.higher_is_better else "<="
+        return f"{op} {self.target:g}x raw" if self.target_is_ratio else \
+            f"{op} {fmt(self.target)} {self.unit}"
+
+
+def fmt(x: float) -> str:
+    if x != x:  # nan
+        return "n/a"
+    if abs(x) >= 1e5:
+        return f"{x:,.0f}"
+    return f"{x:.3g}" if abs(x) < 100 else f"{x:,.0f}"
+
+
+def table(results: Sequence[Result]) -> str:
+    rows = [("measure", "museokit", "raw baseline", "ratio", "target", "")]
+    for r in results:
+        rows.append((r.measure, f"{fmt(r.ours)} {r.unit}", f"{fmt(r.raw)} {r.unit}",
+                     f"{r.ratio:.2f}x", r.target_text, "PASS" if r.passed else "MISS"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    notes = [f"  {r.measure}: {r.note}" for r in results if r.note]
+    return "\n".join(lines + (["", "notes (ratio = museokit / raw):", *notes] if notes else []))
+
+
+def report(title: str, results: Sequence[Result]) -> None:
+    print(f"\n{title}\n")
+    print(table(results))
+    print(flush=True)

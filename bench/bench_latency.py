@@ -1,0 +1,146 @@
+"""Press → handler latency through the thread handoff, p50 and p99.
+
+museokit: a real `Button` on the real clock, the runtime loop running in its own
+thread. A "backend" thread does what a gpiozero callback does on an edge: it
+hands the level to the loop with `loop.call_soon_threadsafe(channel.sink, True)`.
+On the loop, the button's debounce logic accepts the edge, emits `door.pressed`,
+and the bus runs the `when_pressed` handler, which reads `perf_counter_ns()`.
+The button's debounce is set to 0.2 ms so that edges 1 ms apart all count.
+
+Raw baseline: the same two threads with nothing in between: the producer puts
+`perf_counter_ns()` on a `queue.SimpleQueue`, the consumer thread blocks on
+`get()` and reads the clock.
+
+Target: museokit p99 <= 200 µs.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from queue import SimpleQueue
+from time import perf_counter_ns
+from typing import Any
+
+from _common import Result, percentile, progress, report
+
+from toolkit.core.config import load_installation
+from toolkit.core.events import Event
+from toolkit.core.runtime import Runtime
+
+SAMPLES = 3000
+BLOCKS = 3
+WARMUP = 100
+GAP = 0.001   # seconds between edges (press, release, press, ...)
+
+PROBE_TOML = """\
+[installation]
+name = "latency probe"
+site = "bench"
+
+[[devices]]
+id = "door"
+kind = "button"
+pin = 17
+debounce = 0.0002
+"""
+
+
+def drive(press: Callable[[bool], None], mark: list[int], count: int) -> None:
+    """The backend thread: `count` press/release pairs, GAP apart, stamping each press."""
+    for _ in range(count):
+        mark[0] = perf_counter_ns()
+        press(True)
+        time.sleep(GAP)
+        press(False)
+        time.sleep(GAP)
+
+
+def museokit_latencies(count: int) -> tuple[list[float], int]:
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "installation.toml").write_text(PROBE_TOML)
+        runtime = Runtime(load_installation(folder), backend_override="sim")
+    runtime.start()
+    loop, mark, seen = runtime.loop, [0], []
+    channel = runtime.backends["sim"].inputs["door"]  # type: ignore[attr-defined]
+
+    def on_pressed(event: Event) -> None:
+        seen.append(perf_counter_ns() - mark[0])
+
+    def press(level: bool) -> None:  # what a backend thread does on an edge
+        loop.call_soon_threadsafe(channel.sink, level)
+
+    runtime.devices["door"].when_pressed = on_pressed
+    looper = threading.Thread(target=runtime.run_forever, name="museokit loop")
+    looper.start()
+    try:
+        return run_producer(press, mark, seen, count)
+    finally:
+        runtime.stop()
+        looper.join()
+        runtime.close()
+
+
+def raw_latencies(count: int) -> tuple[list[float], int]:
+    queue: SimpleQueue[Any] = SimpleQueue()
+    mark, seen = [0], []
+
+    def consume() -> None:
+        while (item := queue.get()) is not None:
+            if item:
+                seen.append(perf_counter_ns() - mark[0])
+
+    consumer = threading.Thread(target=consume, name="raw consumer")
+    consumer.start()
+    try:
+        return run_producer(queue.put, mark, seen, count)
+    finally:
+        queue.put(None)
+        consumer.join()
+
+
+def run_producer(press: Callable[[Any], None], mark: list[int], seen: list[float],
+                 count: int) -> tuple[list[float], int]:
+    """Warm up, then time `count` presses from a separate thread; returns (µs, missed)."""
+    for n in (WARMUP, count):
+        seen.clear()
+        gc.collect()
+        producer = threading.Thread(target=drive, args=(press, mark, n), name="backend")
+        producer.start()
+        producer.join()
+        time.sleep(0.01)  # let the last press land
+    return [ns / 1000 for ns in seen], count - len(seen)
+
+
+def run() -> list[Result]:
+    ours: list[float] = []
+    raw: list[float] = []
+    missed = 0
+    for block in range(BLOCKS):  # alternate, so that a busy neighbour hurts both alike
+        progress(f"block {block + 1}/{BLOCKS}: {SAMPLES // BLOCKS} button presses from a backend "
+                 f"thread, {GAP * 1000:g} ms apart, then as many raw SimpleQueue handoffs")
+        samples, lost = museokit_latencies(SAMPLES // BLOCKS)
+        ours += samples
+        missed += lost
+        raw += raw_latencies(SAMPLES // BLOCKS)[0]
+    note = f"{len(ours)} presses" + (f", {missed} MISSING" if missed else "")
+    return [
+        Result("press → handler p50", percentile(ours, 50), percentile(raw, 50), "µs", 200,
+               note=note),
+        Result("press → handler p99", percentile(ours, 99), percentile(raw, 99), "µs", 200,
+               note="raw = threading handoff on a SimpleQueue, no museokit"),
+    ]
+
+
+def main() -> int:
+    report("Press → handler latency (lower is better)", run())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Run every benchmark and print one table: museokit, raw baseline, ratio, target, PASS/MISS.
+
+    .venv/bin/python bench/run.py            # all
+    .venv/bin/python bench/run.py bus day    # only those whose name contains a word given
+
+Exits 0 even when a target is missed: benchmarks report, they do not assert.
+"""
+
+from __future__ import annotations
+
+import sys
+from time import perf_counter
+
+import bench_bus
+import bench_gallery_day
+import bench_latency
+import bench_startup
+from _common import Result, report
+
+BENCHES = {"bus": bench_bus, "latency": bench_latency, "day": bench_gallery_day,
+           "startup": bench_startup}
+
+
+def main(argv: list[str]) -> int:
+    chosen = [name for name in BENCHES if not argv or any(word in name for word in argv)]
+    results: list[Result] = []
+    started = perf_counter()
+    for name in chosen:
+        print(f"[{name}]", file=sys.stderr, flush=True)
+        results += BENCHES[name].run()
+    report(f"museokit benchmarks ({perf_counter() - started:.0f} s; ratio = museokit / raw)",
+           results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
