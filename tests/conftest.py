@@ -13,6 +13,14 @@ from toolkit.core.config import Installation, load_installation
 
 REPO = Path(__file__).resolve().parent.parent
 
+#: The smallest installation: one button called door.
+ONE_BUTTON = """\
+[[devices]]
+id = "door"
+kind = "button"
+pin = 17
+"""
+
 
 def write_installation(folder: Path, toml: str, behaviour: str | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)

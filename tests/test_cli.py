@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, write_installation
+from tests.conftest import ONE_BUTTON, REPO, write_installation
 
 HELLO = str(REPO / "installations" / "hello-button")
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
@@ -178,13 +178,14 @@ def test_new_refuses_a_folder_with_files(tmp_path):
     assert (tmp_path / "keep.txt").read_text() == "precious"
 
 
+def sim_door_for(tmp_path: Path, behaviour: str, seconds: float) -> subprocess.CompletedProcess[str]:
+    """Run a one-button piece live for `seconds` while a visitor presses and releases."""
+    folder = write_installation(tmp_path / "piece", ONE_BUTTON, behaviour=textwrap.dedent(behaviour))
+    return museokit("sim", str(folder), "--for", str(seconds), stdin="press door\nrelease door\n")
+
+
 def test_a_handler_that_raises_is_one_line_and_the_piece_keeps_running(tmp_path):
-    folder = write_installation(tmp_path / "piece", """\
-        [[devices]]
-        id = "door"
-        kind = "button"
-        pin = 17
-    """, behaviour=textwrap.dedent("""\
+    result = sim_door_for(tmp_path, """\
         from toolkit import on
 
         @on("door.pressed")
@@ -194,8 +195,7 @@ def test_a_handler_that_raises_is_one_line_and_the_piece_keeps_running(tmp_path)
         @on("door.released")
         def fine():
             print("released ok", flush=True)
-    """))
-    result = museokit("sim", str(folder), "--for", "1", stdin="press door\nrelease door\n")
+    """, 1)
     assert result.returncode == 0
     assert "behaviour.py:3 broken failed on door.pressed: ValueError: oops" in result.stderr
     assert "released ok" in result.stdout

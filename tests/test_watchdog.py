@@ -6,8 +6,7 @@ import logging
 import threading
 import time
 
-from tests.conftest import write_installation
-from tests.test_cli import museokit
+from tests.test_cli import sim_door_for
 from toolkit.core.bus import Bus
 from toolkit.core.events import Event
 from toolkit.core.watchdog import Watchdog
@@ -114,12 +113,7 @@ def test_quick_handlers_never_warn(caplog):
 
 
 def test_museokit_names_a_blocking_handler_and_keeps_running(tmp_path):
-    folder = write_installation(tmp_path / "piece", """\
-        [[devices]]
-        id = "door"
-        kind = "button"
-        pin = 17
-    """, behaviour="""\
+    result = sim_door_for(tmp_path, """\
         import time
         from toolkit import on
 
@@ -130,8 +124,7 @@ def test_museokit_names_a_blocking_handler_and_keeps_running(tmp_path):
         @on("door.released")
         def fine():
             print("released ok", flush=True)
-    """)
-    result = museokit("sim", str(folder), "--for", "1.5", stdin="press door\nrelease door\n")
+    """, 1.5)
     assert result.returncode == 0
     assert "behaviour.py:4 long_story on door.pressed is blocking the loop" in result.stderr
     assert "released ok" in result.stdout
