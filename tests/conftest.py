@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.harness import Harness
-from toolkit.core.config import Installation, load_installation
+from toolkit.core.config import ConfigIssue, Installation, InstallationError, load_installation
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -20,6 +20,29 @@ id = "door"
 kind = "button"
 pin = 17
 """
+
+
+def device(dev_id: str, kind: str, options: str = "") -> str:
+    """The TOML of one device table: `device("lamp", "led", "pwm = true")`."""
+    return f'[[devices]]\nid = "{dev_id}"\nkind = "{kind}"\n{options}\n'
+
+
+def option_problem(installation: Callable[..., Installation], kind: str,
+                   option: str) -> ConfigIssue:
+    """Load one device of `kind` with the option line `option`, which must be refused.
+
+    Checks the one issue names that option's key and line and carries the option's help
+    as its hint; returns it so the test can check what it says.
+    """
+    toml = f'[installation]\nname = "t"\n\n{device("it", kind, option)}'
+    with pytest.raises(InstallationError) as info:
+        installation(toml)
+    [issue] = info.value.issues
+    key = option.split("=")[0].strip()
+    assert issue.path == f"devices[0].{key}"
+    assert issue.line == toml.splitlines().index(option) + 1
+    assert issue.hint  # the option's help text
+    return issue
 
 
 def write_installation(folder: Path, toml: str, behaviour: str | None = None) -> Path:

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from sim.harness import Harness
-from tests.conftest import write_installation
+from tests.conftest import ONE_BUTTON, write_installation
 from toolkit.core.config import InstallationError
 
 PIECE = """
@@ -178,60 +178,27 @@ def load_error(harness, body: str, toml: str = PIECE):
     return issue
 
 
-def test_on_unknown_device_is_refused_at_load(harness, tmp_path):
-    issue = load_error(harness, """
-@on("dor.pressed")
-def greet():
-    pass
-""")
-    assert issue.file == str(tmp_path / "piece" / "behaviour.py")
-    assert issue.line == 4
-    assert "no device 'dor'" in issue.message
-    assert "did you mean 'door'?" in issue.message
-
-
-def test_on_unknown_event_is_refused_at_load(harness):
-    issue = load_error(harness, """
-@on("door.presed")
-def greet():
-    pass
-""")
-    assert issue.line == 4
-    assert "door has no event 'presed'" in issue.message
-    assert "did you mean 'pressed'?" in issue.message
-
-
-def test_enter_unknown_state_is_refused_at_load(harness):
-    issue = load_error(harness, """
-@enter("engagd")
-def greet():
-    pass
-""")
-    assert "did you mean 'engaged'?" in issue.message
-
-
-def test_on_with_unknown_state_filter_is_refused_at_load(harness):
+@pytest.mark.parametrize(("decorator", "says", "did_you_mean"), [
+    pytest.param('@on("dor.pressed")', "no device 'dor'", "door", id="on-unknown-device"),
+    pytest.param('@on("door.presed")', "door has no event 'presed'", "pressed", id="on-unknown-event"),
+    pytest.param('@enter("engagd")', "states has no event 'engagd'", "engaged", id="enter-unknown-state"),
     # Otherwise the handler would silently never fire.
-    issue = load_error(harness, """
-@on("door.pressed", state="engagd")
+    pytest.param('@on("door.pressed", state="engagd")', "engagd", "engaged",
+                 id="on-with-unknown-state-filter"),
+    # Otherwise the lockout would never be released: the piece would stop responding.
+    pytest.param('@on("door.pressed", lockout=60, until="lamp.finishd")',
+                 "lamp has no event 'finishd'", "finished", id="on-with-unknown-until-event"),
+])
+def test_a_handler_on_something_unknown_is_refused_at_load(harness, tmp_path, decorator, says,
+                                                            did_you_mean):
+    issue = load_error(harness, f"""
+{decorator}
 def greet():
     pass
 """)
-    assert issue.line == 4
-    assert "engagd" in issue.message
-    assert "did you mean 'engaged'?" in issue.message
-
-
-def test_on_with_unknown_until_event_is_refused_at_load(harness):
-    # Otherwise the lockout would never be released: the piece would stop responding.
-    issue = load_error(harness, """
-@on("door.pressed", lockout=60, until="lamp.finishd")
-def play():
-    pass
-""")
-    assert issue.line == 4
-    assert "lamp has no event 'finishd'" in issue.message
-    assert "did you mean 'finished'?" in issue.message
+    assert (issue.file, issue.line) == (str(tmp_path / "piece" / "behaviour.py"), 4)
+    assert says in issue.message
+    assert f"did you mean '{did_you_mean}'?" in issue.message
 
 
 def test_an_exception_at_import_time_is_reported_with_file_and_line(harness, tmp_path):
@@ -602,23 +569,28 @@ def test_the_first_state_is_entered_at_start(piece):
     assert h.fired("states.attract")
 
 
-def test_timeout_goes_to_then(piece):
-    h = piece("")
+def goto_film_again(h: Harness) -> None:
     h.command("states", "goto", "film")
-    h.run_for(29.9)
-    assert h.runtime.current_state() == "film"
-    h.run_for(0.1)
-    assert h.runtime.current_state() == "engaged"
 
 
-def test_idle_without_then_returns_to_the_first_state(piece):
+@pytest.mark.parametrize(("start", "at_20s", "moves_at", "then"), [
+    pytest.param("film", None, 30, "engaged", id="timeout-goes-to-then"),
+    pytest.param("engaged", None, 20, "attract", id="idle-without-then-returns-to-the-first-state"),
+    # film has a timeout, not an idle: a press does not extend it.
+    pytest.param("film", click, 30, "engaged", id="input-in-a-state-without-idle-changes-nothing"),
+    pytest.param("film", goto_film_again, 50, "engaged", id="entering-a-state-again-restarts-its-timers"),
+])
+def test_a_state_with_idle_or_timeout_moves_on_at_the_right_time(piece, start, at_20s, moves_at, then):
     h = piece("")
-    h.command("states", "goto", "engaged")
-    h.run_for(19.9)
-    assert h.runtime.current_state() == "engaged"
-    h.run_for(0.1)
-    assert h.runtime.current_state() == "attract"
-    assert [s.t for s in h.events("states.attract")] == [0.0, 20.0]
+    h.command("states", "goto", start)     # at t=0
+    if at_20s is not None:
+        h.run_until(20)
+        at_20s(h)
+    h.run_until(moves_at - 0.1)
+    assert h.runtime.current_state() == start
+    h.run_until(moves_at)
+    assert h.runtime.current_state() == then
+    assert h.events(f"states.{then}")[-1].t == pytest.approx(moves_at)
 
 
 def test_idle_countdown_is_restarted_by_visitor_input(piece):
@@ -647,26 +619,6 @@ every(5, lambda: emit("story", "chapter"))            # a custom event
     assert h.runtime.current_state() == "engaged"
     h.run_for(0.1)
     assert h.runtime.current_state() == "attract"
-
-
-def test_input_in_a_state_without_idle_changes_nothing(piece):
-    h = piece("")
-    h.command("states", "goto", "film")
-    h.run_for(20)
-    click(h)                       # film has a timeout, not an idle: a press does not extend it
-    h.run_for(9.8)
-    assert h.runtime.current_state() == "engaged"
-
-
-def test_entering_a_state_again_restarts_its_timers(piece):
-    h = piece("")
-    h.command("states", "goto", "film")
-    h.run_for(20)
-    h.command("states", "goto", "film")
-    h.run_for(20)
-    assert h.runtime.current_state() == "film"
-    h.run_for(10)
-    assert h.runtime.current_state() == "engaged"
 
 
 def test_state_changes_carry_the_previous_state(piece):
@@ -726,12 +678,7 @@ do = "lamp.on"
 
 
 def test_behaviour_can_import_a_module_beside_it(tmp_path):
-    folder = write_installation(tmp_path / "piece", """\
-        [[devices]]
-        id = "door"
-        kind = "button"
-        pin = 17
-    """, behaviour="""\
+    folder = write_installation(tmp_path / "piece", ONE_BUTTON, behaviour="""\
         from toolkit import on
         import door_stories
 

@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.core.config import InstallationError
+from tests.conftest import device, option_problem
 from toolkit.core.device import CommandError
-
-
-def device(dev_id: str, kind: str, options: str = "") -> str:
-    """The TOML of one device table."""
-    return f'[[devices]]\nid = "{dev_id}"\nkind = "{kind}"\n{options}\n'
 
 
 def values(h, key: str) -> list:
@@ -126,12 +121,6 @@ def test_button_when_pressed_like_gpiozero(harness):
     assert calls[2:] == ["released after 0.1"]
 
 
-def test_button_refuses_an_unknown_sim_action(harness):
-    h = harness(device("door", "button"))
-    with pytest.raises(CommandError, match="press"):
-        h.act("door", "tag", "04A3B2")
-
-
 # -- MotionSensor -------------------------------------------------------------------------
 
 def test_motion_retrigger_window_keeps_a_still_visitor_present(harness):
@@ -215,13 +204,6 @@ def test_distance_when_entered_like_gpiozero(harness):
     assert seen == ["near"]
 
 
-@pytest.mark.parametrize("arg", ["far", "-3", None])
-def test_distance_sim_value_must_be_cm_or_none(harness, arg):
-    h = harness(device("ruler", "distance"))
-    with pytest.raises(CommandError, match="distance in cm"):
-        h.act("ruler", "value", arg)
-
-
 # -- AnalogSensor -------------------------------------------------------------------------
 
 def test_analog_threshold_with_hysteresis(harness):
@@ -247,13 +229,6 @@ def test_analog_changed_is_off_by_default(harness):
     h.act("knob", "value", "0.9")
     assert not h.fired("knob.changed")
     assert h.fired("knob.above")
-
-
-@pytest.mark.parametrize("arg", ["1.5", "bright", "none"])
-def test_analog_sim_value_must_be_a_level(harness, arg):
-    h = harness(device("knob", "analog"))
-    with pytest.raises(CommandError, match="from 0 to 1"):
-        h.act("knob", "value", arg)
 
 
 # -- TagReader ----------------------------------------------------------------------------
@@ -320,26 +295,33 @@ def test_tag_rule_matches_on_the_id(harness):
     assert h.device("lamp").label == "on"
 
 
+# -- the simulator refuses visitor actions a device cannot have ------------------------------
+
+@pytest.mark.parametrize(("kind", "action", "arg", "says"), [
+    pytest.param("button", "tag", "04A3B2", "press", id="button-has-no-tag-action"),
+    *[pytest.param("distance", "value", arg, "distance in cm", id=f"distance-value-{arg}")
+      for arg in ["far", "-3", None]],
+    *[pytest.param("analog", "value", arg, "from 0 to 1", id=f"analog-value-{arg}")
+      for arg in ["1.5", "bright", "none"]],
+])
+def test_sim_actions_refuse_what_the_device_cannot_do(harness, kind, action, arg, says):
+    h = harness(device("it", kind))
+    with pytest.raises(CommandError, match=says):
+        h.act("it", action, arg)
+
+
 # -- options are checked before anything starts --------------------------------------------
 
-@pytest.mark.parametrize(("kind", "line", "key", "says"), [
-    ("button", "debounce = -1", "debounce", "a number from 0 to 2"),
-    ("motion", "retrigger = 'long'", "retrigger", "a number of at least 0"),
-    ("distance", "zones = {near = -5}", "zones", "near: expected a number of at least 0"),
-    ("distance", "zones = [50, 150]", "zones", "a table like {name = value}"),
-    ("distance", "smoothing = 2.5", "smoothing", "a whole number from 1 to 50"),
-    ("analog", "threshold = 2", "threshold", "a number from 0 to 1"),
-    ("analog", "threshold = nan", "threshold", "a number from 0 to 1"),
-    ("tag_reader", "tags = {A1 = 3}", "tags", "A1: expected a text"),
-    ("tag_reader", "removal_delay = true", "removal_delay", "a number from 0 to 10"),
+@pytest.mark.parametrize(("kind", "option", "says"), [
+    ("button", "debounce = -1", "a number from 0 to 2"),
+    ("motion", "retrigger = 'long'", "a number of at least 0"),
+    ("distance", "zones = {near = -5}", "near: expected a number of at least 0"),
+    ("distance", "zones = [50, 150]", "a table like {name = value}"),
+    ("distance", "smoothing = 2.5", "a whole number from 1 to 50"),
+    ("analog", "threshold = 2", "a number from 0 to 1"),
+    ("analog", "threshold = nan", "a number from 0 to 1"),
+    ("tag_reader", "tags = {A1 = 3}", "A1: expected a text"),
+    ("tag_reader", "removal_delay = true", "a number from 0 to 10"),
 ])
-def test_bad_input_options_name_the_key_line_and_what_was_expected(installation, kind, line,
-                                                                    key, says):
-    toml = f'[installation]\nname = "t"\n\n{device("it", kind, line)}'
-    with pytest.raises(InstallationError) as info:
-        installation(toml)
-    [issue] = info.value.issues
-    assert issue.path == f"devices[0].{key}"
-    assert issue.line == toml.splitlines().index(line) + 1
-    assert says in issue.message
-    assert issue.hint  # the option's help text
+def test_bad_input_options_name_the_key_line_and_what_was_expected(installation, kind, option, says):
+    assert says in option_problem(installation, kind, option).message

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import device, option_problem
 from toolkit.core.config import InstallationError
 from toolkit.core.device import CommandError
 from toolkit.devices.buzzer import note_hz
 
 RED, BLUE, BLACK = (255, 0, 0), (0, 0, 255), (0, 0, 0)
-
-
-def device(dev_id: str, kind: str, options: str = "") -> str:
-    """The TOML of one device table."""
-    return f'[[devices]]\nid = "{dev_id}"\nkind = "{kind}"\n{options}\n'
 
 
 def levels_at(h, dev_id: str, start: float, offsets: list[float]) -> list:
@@ -163,16 +159,6 @@ def test_relay_pulse_switches_off_after_the_time_and_finishes(harness):
     assert h.device("smoke").label == "off"
 
 
-def test_relay_on_during_a_pulse_cancels_the_timer(harness):
-    h = harness(device("smoke", "relay"))
-    h.command("smoke", "pulse", 2)
-    h.run_for(1)
-    h.command("smoke", "on")
-    h.run_for(5)
-    assert h.output("smoke").level() is True
-    assert not h.fired("smoke.finished")
-
-
 @pytest.mark.parametrize("seconds", [0, -1, "long"])
 def test_relay_pulse_needs_a_positive_time(harness, seconds):
     h = harness(device("smoke", "relay"))
@@ -262,12 +248,18 @@ def test_buzzer_untimed_tone_plays_until_stopped(harness):
     assert not h.fired("bell.finished")
 
 
-def test_buzzer_stop_during_a_timed_tone_does_not_finish(harness):
-    h = harness(device("bell", "buzzer"))
-    h.command("bell", "play", "C5", 1)
-    h.command("bell", "stop")
-    h.run_for(2)
-    assert not h.fired("bell.finished")
+@pytest.mark.parametrize(("kind", "timed", "meanwhile", "level"), [
+    pytest.param("relay", ("pulse", 2), ("on",), True, id="relay-on-during-a-pulse"),
+    pytest.param("buzzer", ("play", "C5", 1), ("stop",), None, id="buzzer-stop-during-a-timed-tone"),
+])
+def test_a_command_during_a_timed_output_cancels_its_finish(harness, kind, timed, meanwhile, level):
+    h = harness(device("it", kind))
+    h.command("it", *timed)
+    h.run_for(0.5)
+    h.command("it", *meanwhile)
+    h.run_for(5)
+    assert h.output("it").level() is level
+    assert not h.fired("it.finished")
 
 
 def test_buzzer_beeps_n_times_at_the_tone_then_finishes(harness):
@@ -304,23 +296,15 @@ def test_rule_plays_a_note_when_a_visitor_comes_near(harness):
 
 # -- options are checked before anything starts --------------------------------------------
 
-@pytest.mark.parametrize(("kind", "line", "key", "says"), [
-    ("led", "brightness = 1.5", "brightness", "a number from 0 to 1"),
-    ("pixels", "count = 0", "count", "a whole number from 1 to 1024"),
-    ("relay", "active_high = 'no'", "active_high", "true or false"),
-    ("servo", "min_pulse_width = 1", "min_pulse_width", "a number from 0.0001 to 0.01"),
-    ("servo", "max_angle = '180'", "max_angle", "expected a number"),
+@pytest.mark.parametrize(("kind", "option", "says"), [
+    ("led", "brightness = 1.5", "a number from 0 to 1"),
+    ("pixels", "count = 0", "a whole number from 1 to 1024"),
+    ("relay", "active_high = 'no'", "true or false"),
+    ("servo", "min_pulse_width = 1", "a number from 0.0001 to 0.01"),
+    ("servo", "max_angle = '180'", "expected a number"),
 ])
-def test_bad_output_options_name_the_key_line_and_what_was_expected(installation, kind, line,
-                                                                     key, says):
-    toml = f'[installation]\nname = "t"\n\n{device("it", kind, line)}'
-    with pytest.raises(InstallationError) as info:
-        installation(toml)
-    [issue] = info.value.issues
-    assert issue.path == f"devices[0].{key}"
-    assert issue.line == toml.splitlines().index(line) + 1
-    assert says in issue.message
-    assert issue.hint  # the option's help text
+def test_bad_output_options_name_the_key_line_and_what_was_expected(installation, kind, option, says):
+    assert says in option_problem(installation, kind, option).message
 
 
 def test_rule_with_a_bad_buzzer_call_is_refused_at_load(installation):
