@@ -47,6 +47,6 @@ class Event:
 def split_key(key: str) -> tuple[str, str]:
     """`'door.pressed'` -> `('door', 'pressed')`; raises ValueError on anything else."""
     device, sep, name = key.partition(".")
-    if not sep or "." in name:
+    if not sep or not device or not name or "." in name:
         raise ValueError(f"an event is named '<device>.<event>', got {key!r}")
     return device, name
