@@ -76,6 +76,21 @@ def test_led_pulse_without_pwm_says_how_to_fix_it(harness):
     assert h.device("lamp").label == "off"
 
 
+@pytest.mark.parametrize(("command", "args", "says"), [
+    ("blink", ("fast",), "on_time: expected a number of at least 0.001, got 'fast'"),
+    ("blink", (0.2, 0), "off_time: expected a number of at least 0.001"),
+    ("blink", (0.2, 0.2, 0), "n: expected a whole number of at least 1"),
+    ("pulse", (1, 1, 2.5), "n: expected a whole number"),
+    ("brightness", ("dim",), "level: expected a number"),
+], ids=["blink-word", "blink-zero-off", "blink-n-zero", "pulse-n-fraction", "brightness-word"])
+def test_led_refuses_bad_arguments_and_keeps_its_state(harness, command, args, says):
+    h = harness(device("lamp", "led", "pwm = true"))
+    h.command("lamp", "on")
+    with pytest.raises(CommandError, match=says):
+        h.command("lamp", command, *args)
+    assert h.device("lamp").label == "on"
+
+
 # -- PixelStrip ---------------------------------------------------------------------------
 
 def test_pixels_fill_and_off(harness):

@@ -111,3 +111,10 @@ class Option:
     def _item(self) -> Option:
         assert self.item is not None
         return Option(self.item, None, self.help, self.min, self.max, self.choices)
+
+
+# Arguments that many device commands share (`relay.pulse 2`, `lamp.blink n=3`).
+#: How long a timed command lasts.
+SECONDS = Option(float, 1.0, "seconds", min=0.001)
+#: How many times a pattern repeats.
+COUNT = Option(int, 1, "how many times", min=1)

@@ -11,12 +11,10 @@ from typing import Any
 
 from toolkit.core.backend import OutputChannel
 from toolkit.core.device import CommandError, Device, command
-from toolkit.core.options import Option
+from toolkit.core.options import COUNT, SECONDS, Option
 from toolkit.core.waveforms import Blink
-from toolkit.devices.relay import SECONDS
 
 HZ = Option(float, 440.0, "Hz", min=20, max=20000)
-COUNT = Option(int, 1, "how many times", min=1)
 
 _NOTE = re.compile(r"^([A-Ga-g])([#b]?)(-?\d)$")
 # Semitones from A in the same octave (octaves start at C, as on a piano).

@@ -6,8 +6,11 @@ from typing import Any
 
 from toolkit.core.backend import OutputChannel
 from toolkit.core.device import CommandError, Device, command
-from toolkit.core.options import Option
+from toolkit.core.options import COUNT, SECONDS, Option
 from toolkit.core.waveforms import Blink, Pulse
+
+#: A brightness; out-of-range levels are clamped to 0..1, anything not a number refused.
+LEVEL = Option(float, 1.0, "level, 0..1")
 
 
 class Led(Device):
@@ -57,20 +60,24 @@ class Led(Device):
     def brightness(self, level: float) -> None:
         """Set the level, 0..1."""
         self._need_pwm("brightness")
-        level = min(1.0, max(0.0, float(level)))
+        level = min(1.0, max(0.0, LEVEL.check("level", level, CommandError)))
         self._write(level, "on" if level > 0 else "off")
 
     @command
     def blink(self, on_time: float = 0.5, off_time: float = 0.5, n: int | None = None) -> None:
         """Blink `n` times (forever without n), then turn off and emit `finished`."""
-        self._animate(Blink(float(on_time), float(off_time), _count(n), self._on_level()),
+        self._animate(Blink(SECONDS.check("on_time", on_time, CommandError),
+                            SECONDS.check("off_time", off_time, CommandError), _count(n),
+                            self._on_level()),
                       "blinking")
 
     @command
     def pulse(self, fade_in: float = 1.0, fade_out: float = 1.0, n: int | None = None) -> None:
         """Fade in and out smoothly, `n` times or forever."""
         self._need_pwm("pulse")
-        self._animate(Pulse(float(fade_in), float(fade_out), _count(n), self._on_level()),
+        self._animate(Pulse(SECONDS.check("fade_in", fade_in, CommandError),
+                            SECONDS.check("fade_out", fade_out, CommandError), _count(n),
+                            self._on_level()),
                       "pulsing")
 
     def _on_level(self) -> float:
@@ -108,8 +115,5 @@ class Led(Device):
 
 
 def _count(n: int | None) -> int | None:
-    if n is None:
-        return None
-    if int(n) < 1:
-        raise CommandError(f"n is how many times, at least 1 (got {n})")
-    return int(n)
+    """`n` checked as a repeat count; None means forever."""
+    return None if n is None else int(COUNT.check("n", n, CommandError))

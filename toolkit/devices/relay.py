@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from toolkit.core.backend import OutputChannel
 from toolkit.core.device import CommandError, Device, command
-from toolkit.core.options import Option
-
-#: How long a timed command lasts; shared by the devices that run for a while.
-SECONDS = Option(float, 1.0, "seconds", min=0.001)
+from toolkit.core.options import SECONDS, Option
 
 
 class Relay(Device):
