@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from sim.harness import Harness, Seen
-from toolkit.core.config import Action, Installation, parse_action, parse_scalar, suggest
-from toolkit.core.device import CommandError, Device, check_arguments
+from toolkit.core.config import Action, Installation, parse_action, parse_scalar
+from toolkit.core.device import CommandError, Device, check_call
 from toolkit.core.states import STATES_ID, StateMachine
+from toolkit.core.suggest import suggest
 
 #: How long `expect EVENT` (and `expect no EVENT`) waits when the line gives no window.
 DEFAULT_WINDOW = 0.5
@@ -263,6 +264,7 @@ class _Parser:
     def __init__(self, path: Path, installation: Installation) -> None:
         self.path = path
         self.devices: dict[str, type[Device]] = {d.id: d.cls for d in installation.devices}
+        self.device_options = {d.id: d.cls.with_defaults(d.options) for d in installation.devices}
         self.state_names = [s.name for s in installation.states]
         if self.state_names:
             self.devices[STATES_ID] = StateMachine
@@ -363,14 +365,11 @@ class _Parser:
         except ValueError as exc:
             raise _LineError(str(exc), "write `do DEVICE.COMMAND ARGS`, like `do lamp.blink n=3`") from None
         cls = self.device(action.device)
-        if action.command not in cls.commands:
-            raise _LineError(f"{action.device} ({cls.kind}) has no command {action.command!r}",
-                             suggest(action.command, cls.commands)
-                             or f"its commands: {', '.join(sorted(cls.commands)) or 'none'}")
         try:
-            check_arguments(cls, action.command, list(action.args), dict(action.kwargs))
+            check_call(cls, f"{action.device} ({cls.kind})", action.command, list(action.args),
+                       dict(action.kwargs), self.device_options.get(action.device, {}))
         except CommandError as exc:
-            raise _LineError(str(exc)) from None
+            raise _LineError(str(exc), exc.hint) from None
         if cls is StateMachine and action.args:
             self.state_name(str(action.args[0]))
         return action

@@ -271,11 +271,11 @@ def test_do_sets_up_state_and_a_refused_step_fails(run, piece):
     result = run("""
         do lamp.on
         expect lamp is on
-        +1 do lamp.pulse
+        +1 do lamp.blink 0.2 0.2 n=0
     """, piece)
     (line,) = failures(result)
     assert line.startswith("FAIL  line 4")
-    assert "could not do lamp.pulse: lamp: pulse needs a dimmable LED" in line
+    assert "could not do lamp.blink 0.2 0.2 n=0: n: expected a whole number of at least 1" in line
 
 
 def test_handler_errors_fail_the_run(run, piece):
@@ -324,3 +324,19 @@ def test_visitor_actions_with_a_value(run, installation):
                 expect reader.tag is none within 1s
     """, reader)
     assert result.passed, "\n".join(result.lines())
+
+
+def test_a_command_the_device_options_rule_out_is_refused_at_load(installation, tmp_path):
+    inst = installation("""\
+        [[devices]]
+        id = "lamp"
+        kind = "led"
+        pin = 18
+    """)
+    file = tmp_path / "pulse.scenario"
+    file.write_text("at 1  do lamp.pulse\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(file, inst)
+    assert err.value.issues == [
+        f"{file}:1: pulse needs a dimmable LED; set pwm = true on the device in "
+        "installation.toml (and wire it to a PWM pin)"]

@@ -31,10 +31,11 @@ from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from toolkit.core.bus import callable_name, event_handler
-from toolkit.core.config import ConfigIssue, InstallationError, suggest
+from toolkit.core.config import ConfigIssue, InstallationError
 from toolkit.core.device import Device
 from toolkit.core.events import Event
 from toolkit.core.loop import Timer
+from toolkit.core.suggest import suggest
 from toolkit.core.triggers import ANY_VALUE
 
 if TYPE_CHECKING:

@@ -8,7 +8,6 @@ you mean 'button'?`.
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import shlex
 import tomllib
@@ -18,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.core import plugins
-from toolkit.core.device import CommandError, Device, check_arguments
+from toolkit.core.device import CommandError, Device, check_call
 from toolkit.core.events import NAME_RE
 from toolkit.core.options import OptionError
 from toolkit.core.pins import PinRef, normalise_pin
 from toolkit.core.states import STATES_ID, StateConfig, StateMachine
+from toolkit.core.suggest import suggest
 from toolkit.core.tomlmap import Path as KeyPath
 from toolkit.core.tomlmap import key_lines, line_of
 
@@ -126,12 +126,6 @@ class Installation:
         if self.states:
             names[STATES_ID] = tuple(s.name for s in self.states)
         return names
-
-
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """`did you mean 'button'?` or '' when nothing is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
 
 
 def find_file(path: str | Path) -> Path:
@@ -481,19 +475,11 @@ class _Checker:
             self.error(path, f"{text!r}: unknown device {action.device!r}",
                        suggest(action.device, known) or f"devices: {', '.join(sorted(known))}")
             return None
-        if action.command not in cls.commands:
-            self.error(path, f"{text!r}: a {cls.kind} has no command {action.command!r}",
-                       suggest(action.command, cls.commands) or
-                       f"its commands: {', '.join(sorted(cls.commands)) or 'none'}")
-            return None
         try:
-            check_arguments(cls, action.command, list(action.args), dict(action.kwargs))
+            check_call(cls, f"a {cls.kind}", action.command, list(action.args),
+                       dict(action.kwargs), self.device_options.get(action.device, {}))
         except CommandError as exc:
-            self.error(path, f"{text!r}: {exc}")
-            return None
-        problem = cls.check_command(action.command, self.device_options.get(action.device, {}))
-        if problem:
-            self.error(path, f"{text!r}: {problem}")
+            self.error(path, f"{text!r}: {exc}", exc.hint)
             return None
         return action
 

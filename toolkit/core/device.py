@@ -25,12 +25,20 @@ from toolkit.core.events import Event
 from toolkit.core.loop import Loop, Timer
 from toolkit.core.options import Option
 from toolkit.core.pins import PinRef
+from toolkit.core.suggest import suggest
 
 Role = Literal["input", "output", "logic"]
 
 
 class CommandError(ValueError):
-    """A command was refused: unknown, or its arguments do not fit."""
+    """A command was refused: unknown, or its arguments do not fit.
+
+    `hint` says how to fix it, for messages that show the fix apart (`— did you mean`).
+    """
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 def command(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -159,12 +167,11 @@ class Device:
     def run_command(self, name: str, args: list[Any] | None = None,
                     kwargs: dict[str, Any] | None = None) -> Any:
         """Call a command by name after checking its arguments; raises CommandError."""
-        method = self.commands.get(name)
-        if method is None:
-            known = ", ".join(sorted(self.commands)) or "none"
-            raise CommandError(f"{self.id} ({self.kind}) has no command {name!r}; "
-                               f"commands: {known}")
-        check_arguments(self, name, args or [], kwargs or {})
+        try:
+            # The command checks this device's options itself when it runs.
+            check_call(type(self), f"{self.id} ({self.kind})", name, args or [], kwargs or {})
+        except CommandError as exc:
+            raise CommandError(f"{exc}; {exc.hint}" if exc.hint else str(exc)) from None
         return getattr(self, name)(*(args or []), **(kwargs or {}))
 
     @classmethod
@@ -215,6 +222,20 @@ class Device:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id!r} {self.label}>"
+
+
+def check_call(cls: type[Device], who: str, name: str, args: list[Any], kwargs: dict[str, Any],
+               opts: dict[str, Any] | None = None) -> None:
+    """Raise CommandError unless `cls` has command `name`, the arguments fit it, and (given
+    the device's `opts`) its options allow it: what rules, scenarios and remote commands
+    are checked with. `who` names the device in the message ("a led", "lamp (led)")."""
+    if name not in cls.commands:
+        raise CommandError(f"{who} has no command {name!r}", suggest(name, cls.commands)
+                           or f"its commands: {', '.join(sorted(cls.commands)) or 'none'}")
+    check_arguments(cls, name, args, kwargs)
+    problem = None if opts is None else cls.check_command(name, opts)
+    if problem:
+        raise CommandError(problem)
 
 
 def check_arguments(device: type[Device] | Device, name: str, args: list[Any],

@@ -11,9 +11,9 @@ from typing import Any
 
 from toolkit.core.backend import OutputChannel
 from toolkit.core.colors import RGB, parse_color
-from toolkit.core.config import suggest
 from toolkit.core.device import CommandError, Device, command
 from toolkit.core.options import Option
+from toolkit.core.suggest import suggest
 from toolkit.core.waveforms import PixelAnimation
 
 BLACK: RGB = (0, 0, 0)
