@@ -180,7 +180,7 @@ class Bus:
         """Run a timer or a posted call like a handler: marked, isolated, timed when profiling."""
         self.calls += 1
         self.running = f"{name} on {what}"
-        t0 = perf_counter()
+        t0 = perf_counter() if self.profile else 0.0
         try:
             fn(*args)
         except Exception as exc:
