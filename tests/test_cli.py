@@ -109,6 +109,14 @@ def test_missing_installation_says_how_to_start_one(tmp_path):
     result = museokit("check", str(tmp_path))
     assert result.returncode == 1
     assert "file not found" in result.stderr and "museokit new" in result.stderr
+    assert f"{tmp_path} has no installation.toml: is it the installation folder?" in result.stderr
+
+
+def test_a_folder_that_does_not_exist_gets_a_new_command_for_it(tmp_path):
+    missing = tmp_path / "my-piece"
+    result = museokit("check", str(missing))
+    assert result.returncode == 1
+    assert f"no such folder; `museokit new {missing}` starts an installation there" in result.stderr
 
 
 def test_run_on_an_absent_backend_is_one_clear_line():

@@ -167,23 +167,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from sim.harness import Harness
+    from toolkit.core.clock import VirtualClock
+    from toolkit.core.runtime import Runtime
 
     inst = _load(args.path)
     if inst is None:
         return EXIT_FAILED
     # Start it once in the simulator: this imports the behaviour module, so a
     # handler naming an unknown event is caught here and not at opening time.
-    from toolkit.core.config import InstallationError
-
-    try:
-        Harness(inst, record=False).close()
-    except InstallationError as exc:
-        _print_issues(exc.issues)
+    runtime = Runtime(inst, clock=VirtualClock(), backend_override="sim")
+    if not _start(runtime):
         return EXIT_FAILED
-    except ValueError as exc:
-        _print_issues([f"{inst.behaviour}: {exc}"])
-        return EXIT_FAILED
+    runtime.close()
     for line in _summary(inst):
         print(line)
     return EXIT_OK

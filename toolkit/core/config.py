@@ -140,8 +140,11 @@ def load_installation(path: str | Path) -> Installation:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        hint = "run `museokit new PATH` to start one" if not file.parent.exists() else (
-            f"the folder has no {FILENAME}; run `museokit new {file.parent}` to create one")
+        if Path(path).exists():
+            hint = (f"{file.parent} has no {FILENAME}: is it the installation folder? "
+                    "`museokit new FOLDER` starts one from a template")
+        else:
+            hint = f"no such folder; `museokit new {path}` starts an installation there"
         raise InstallationError([ConfigIssue(str(file), None, "", "file not found", hint)]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InstallationError([ConfigIssue(str(file), None, "", f"cannot read: {exc}")]) from None
