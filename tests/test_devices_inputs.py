@@ -325,3 +325,21 @@ def test_sim_actions_refuse_what_the_device_cannot_do(harness, kind, action, arg
 ])
 def test_bad_input_options_name_the_key_line_and_what_was_expected(installation, kind, option, says):
     assert says in option_problem(installation, kind, option).message
+
+
+def test_offline_and_online_reach_rules_and_behaviours_once_per_change(harness):
+    h = harness(device("door", "button") + device("lamp", "led") +
+                '[[rules]]\nwhen = "door.offline"\ndo = "lamp.on"\n',
+                behaviour="from toolkit import on\nseen = []\n\n"
+                          "@on('door.online')\ndef back(event):\n    seen.append(event.value)\n")
+    door = h.runtime.devices["door"]
+    assert door.is_online
+    door.set_online(False, "board unplugged")
+    door.set_online(False, "still unplugged")
+    h.run_for(0.1)
+    assert values(h, "door.offline") == ["board unplugged"]
+    assert h.runtime.devices["lamp"].is_lit
+    door.set_online(True)
+    h.run_for(0.1)
+    assert h.runtime.behaviour.seen == [None]
+    assert door.state["online"] is True and "offline" in door.describe()["events"]

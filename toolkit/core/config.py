@@ -122,7 +122,7 @@ class Installation:
 
     def event_names(self) -> dict[str, tuple[str, ...]]:
         """Every device id (and `states`) with the events it can emit."""
-        names = {d.id: d.cls.events for d in self.devices}
+        names = {d.id: d.cls.all_events() for d in self.devices}
         if self.states:
             names[STATES_ID] = tuple(s.name for s in self.states)
         return names
@@ -394,7 +394,7 @@ class _Checker:
     def rules(self, raw: Any, devices: dict[str, type[Device]],
               states: list[StateConfig]) -> list[RuleConfig]:
         result = []
-        events = {dev_id: cls.events for dev_id, cls in devices.items()}
+        events = {dev_id: cls.all_events() for dev_id, cls in devices.items()}
         state_names = [s.name for s in states]
         if states:
             events[STATES_ID] = tuple(state_names)

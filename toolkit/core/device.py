@@ -29,6 +29,10 @@ from toolkit.core.suggest import suggest
 
 Role = Literal["input", "output", "logic"]
 
+#: Events every device may emit: a board unplugged, a camera gone, a node's broker
+#: link lost. Behaviours and rules subscribe to them like to any other event.
+AVAILABILITY_EVENTS = ("offline", "online")
+
 
 class CommandError(ValueError):
     """A command was refused: unknown, or its arguments do not fit.
@@ -146,6 +150,21 @@ class Device:
         if timer is not None:
             timer.cancel()
 
+    def set_online(self, online: bool, reason: str = "") -> None:
+        """Say the device's hardware (or its node) went away or came back.
+
+        Emits `<id>.offline` (value: the reason, for the log) or `<id>.online` once per
+        change, and keeps `online` in the device's state. Backends call this.
+        """
+        if self._state.get("online", True) == online:
+            return
+        self.set_state(online=online)
+        self.emit("online" if online else "offline", reason or None)
+
+    @property
+    def is_online(self) -> bool:
+        return bool(self._state.get("online", True))
+
     def set_state(self, **changes: Any) -> None:
         """Update the device's state; watchers (MQTT `state`, simulator, log) see changes."""
         if all(self._state.get(k) == v for k, v in changes.items()):
@@ -173,6 +192,11 @@ class Device:
         except CommandError as exc:
             raise CommandError(f"{exc}; {exc.hint}" if exc.hint else str(exc)) from None
         return getattr(self, name)(*(args or []), **(kwargs or {}))
+
+    @classmethod
+    def all_events(cls) -> tuple[str, ...]:
+        """The device's own events and the availability events every device has."""
+        return cls.events + AVAILABILITY_EVENTS
 
     @classmethod
     def with_defaults(cls, opts: dict[str, Any]) -> dict[str, Any]:
@@ -204,7 +228,7 @@ class Device:
 
     # -- gpiozero-style callbacks ------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
-        if name.startswith("when_") and name[5:] in type(self).events:
+        if name.startswith("when_") and name[5:] in type(self).all_events():
             self._set_when(name[5:], value)
         object.__setattr__(self, name, value)
 
@@ -217,7 +241,7 @@ class Device:
 
     def describe(self) -> dict[str, Any]:
         """The device's entry in the node's `meta`."""
-        return {"kind": self.kind, "role": self.role, "events": list(self.events),
+        return {"kind": self.kind, "role": self.role, "events": list(self.all_events()),
                 "commands": sorted(self.commands), "sim_actions": list(self.sim_actions)}
 
     def __repr__(self) -> str:
