@@ -29,8 +29,10 @@ apt_install() {
     ((${#missing[@]})) || return 0
     [ "$(id -u)" -eq 0 ] || sudo=sudo
     say "installing ${missing[*]} (apt)"
-    $sudo apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+    # Wait for the dpkg lock instead of failing when another install is running.
+    $sudo apt-get -o DPkg::Lock::Timeout=600 update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+        --no-install-recommends "${missing[@]}"
 }
 
 make_venv() {  # $1: pip extras, e.g. "[test]"
