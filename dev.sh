@@ -9,8 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 VENV=${MUSEOKIT_VENV:-.venv}
-# Debian packages the test suite needs (later parts add mosquitto, simavr, xvfb...).
-APT_TEST_PACKAGES=()
+# Debian packages the test suite needs (later parts add mosquitto, xvfb...).
+# Firmware: gcc-avr + arduino-core-avr build the sketch, libsimavr runs it, g++ tests its parser.
+APT_TEST_PACKAGES=(g++ gcc-avr avr-libc arduino-core-avr arduino-builder simavr libsimavr-dev libsimavrparts1)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
