@@ -125,15 +125,13 @@ def build_simboard() -> Path:
     return _cached("simboard", _digest([SIMBOARD_C], *cmd), make)
 
 
-class SimAvrBoard:
-    """A simulated Uno running the museokit sketch; its serial port is `self.port`."""
+class _ProcessBoard:
+    """A board run by a helper process that prints `PTY <path>` and takes visitor commands
+    on stdin (firmware/simavr/simboard.c, tests/mpy_runner.py); its serial port is `self.port`."""
 
-    family = "avr"
-
-    def __init__(self, board_id: str = "3FA29C01", speed: float = 1.0, sketch: Path = SKETCH) -> None:
+    def __init__(self, argv: list[str], board_id: str) -> None:
         self.board_id = board_id
-        cmd = [str(build_simboard()), "-i", board_id, "-s", str(speed), str(build_sketch(sketch))]
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True, bufsize=1)
         self._lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -215,7 +213,7 @@ class SimAvrBoard:
             if stream:
                 stream.close()
 
-    def __enter__(self) -> SimAvrBoard:
+    def __enter__(self) -> _ProcessBoard:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
@@ -223,8 +221,23 @@ class SimAvrBoard:
         self.close()
 
 
+class SimAvrBoard(_ProcessBoard):
+    """A simulated Uno (simavr, real time by default) running the museokit sketch."""
+
+    def __init__(self, board_id: str = "3FA29C01", speed: float = 1.0, sketch: Path = SKETCH) -> None:
+        super().__init__([str(build_simboard()), "-i", board_id, "-s", str(speed),
+                          str(build_sketch(sketch))], board_id)
+
+
+class MicroPythonBoard(_ProcessBoard):
+    """firmware/micropython on CPython with machine/neopixel shims (tests/mpy_runner.py)."""
+
+    def __init__(self, board_id: str = "E6614C31") -> None:
+        super().__init__([sys.executable, str(REPO / "tests" / "mpy_runner.py"), board_id], board_id)
+
+
 #: Every firmware the protocol tests run against, by family.
-BOARDS: dict[str, type[SimAvrBoard]] = {"avr": SimAvrBoard}
+BOARDS: dict[str, Callable[..., _ProcessBoard]] = {"avr": SimAvrBoard, "micropython": MicroPythonBoard}
 
 
 if __name__ == "__main__":  # `python tests/simboard.py`: build both and print the sizes
