@@ -10,19 +10,30 @@ Input channels call their `sink(value)` **on the runtime loop's thread**: a
 backend whose library calls back on its own thread hands the value over with
 `loop.call_soon_threadsafe`. New backends register in the `museokit.backends`
 entry-point group.
+
+A backend may take options from a top-level table of the installation file named
+after it (`[serial]`), declared in `settings` and checked by `museokit check` like
+device options, and may check each device it will serve (`check_device`: a missing
+`board`, a pin the hardware does not have) before anything starts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from toolkit.core.loop import Loop, Timer
+from toolkit.core.options import Option
 from toolkit.core.pins import PinRef
 from toolkit.core.waveforms import Blink, PixelAnimation, Pulse
 
+if TYPE_CHECKING:
+    from toolkit.core.config import DeviceConfig
+
 Pattern = Blink | Pulse | PixelAnimation
 Sink = Callable[[Any], None]
+#: (device id, online, reason): how a backend reports hardware going away or coming back.
+Availability = Callable[[str, bool, str], None]
 
 INPUT_SIGNALS = ("digital", "analog", "distance", "tag")
 OUTPUT_SIGNALS = ("digital", "pwm", "servo", "tone", "pixels")
@@ -110,10 +121,36 @@ class Backend:
     name: ClassVar[str] = ""
     input_signals: ClassVar[tuple[str, ...]] = ()
     output_signals: ClassVar[tuple[str, ...]] = ()
+    #: Keys of the backend's own table in the installation file (`[serial] baud = 115200`);
+    #: their values, defaults filled in, are the instance's `options`.
+    settings: ClassVar[dict[str, Option]] = {}
 
     def __init__(self, loop: Loop, options: dict[str, Any] | None = None) -> None:
         self.loop = loop
         self.options = options or {}
+        self.availability: Availability = _ignore_availability
+
+    @classmethod
+    def with_defaults(cls, opts: dict[str, Any]) -> dict[str, Any]:
+        return {name: opt.default for name, opt in cls.settings.items()} | opts
+
+    @classmethod
+    def check_options(cls, opts: dict[str, Any]) -> list[tuple[str, str]]:
+        """Problems between several of the backend's options, as (key, message) pairs."""
+        return []
+
+    @classmethod
+    def check_device(cls, device: DeviceConfig, opts: dict[str, Any]) -> list[tuple[str, str]]:
+        """Why this backend cannot serve `device` as declared, as (key, message) pairs.
+
+        `opts` are the backend's options, defaults included. Called by the installation
+        check for every device that names this backend (or inherits it as the default).
+        """
+        return []
+
+    def set_online(self, device_id: str, online: bool, reason: str = "") -> None:
+        """Say a device's hardware went away or came back. Safe from any thread."""
+        self.loop.call_soon_threadsafe(self.availability, device_id, online, reason)
 
     def open_input(self, device_id: str, signal: str, pin: PinRef | None, sink: Sink,
                    **params: Any) -> InputChannel:
@@ -128,3 +165,7 @@ class Backend:
 
     def close(self) -> None:
         """Release everything; called on shutdown, also after errors."""
+
+
+def _ignore_availability(device_id: str, online: bool, reason: str) -> None:
+    """Until a runtime listens (a backend used on its own, in a test)."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.core import plugins
+from toolkit.core.backend import Backend
 from toolkit.core.device import CommandError, Device, check_call
 from toolkit.core.events import NAME_RE
 from toolkit.core.options import OptionError
@@ -116,6 +117,8 @@ class Installation:
     rules: list[RuleConfig]
     options: dict[str, Any]
     warnings: list[ConfigIssue] = field(default_factory=list)
+    #: Each backend's own table (`[serial]`), checked, defaults not filled in.
+    backend_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def device(self, device_id: str) -> DeviceConfig:
         return next(d for d in self.devices if d.id == device_id)
@@ -162,6 +165,11 @@ class _Checker:
         self.broken_ids: set[str] = set()
         #: Each device's options with defaults filled in, for checking rule commands.
         self.device_options: dict[str, dict[str, Any]] = {}
+        self.default_backend = "gpio"
+        self.default_named = False  # [installation] backend is written in the file
+        #: Backend tables (`[serial]`) as given, and the classes of backends named in the file.
+        self.backend_options: dict[str, dict[str, Any]] = {}
+        self.backend_classes: dict[str, type[Backend] | None] = {}
 
     # -- reporting ------------------------------------------------------------------
     def error(self, path: KeyPath, message: str, hint: str = "") -> None:
@@ -212,7 +220,8 @@ class _Checker:
             raise InstallationError([ConfigIssue(str(self.file), line, "", f"not valid TOML: {exc}",
                                                  "check quotes, brackets and '=' on that line")]
                                     ) from None
-        self.unknown_keys((), data, _TOP_LEVEL, "the installation file")
+        backend_names = plugins.registered(plugins.BACKENDS)
+        self.unknown_keys((), data, (*_TOP_LEVEL, *backend_names), "the installation file")
         head = self.section(data, "installation")
         folder = self.file.parent
         name = self.text_value(("installation",), head, "name", folder.resolve().name) or ""
@@ -226,6 +235,10 @@ class _Checker:
             self.check_backend(("installation", "backend"), backend)
         behaviour = self.behaviour(head, folder)
         self.unknown_keys(("installation",), head, _INSTALLATION_KEYS, "[installation]")
+        self.default_backend, self.default_named = backend, "backend" in head
+        for table in backend_names:
+            if table in data and table not in _TOP_LEVEL:
+                self.backend_table(table, data[table])
 
         devices = self.devices(data.get("devices", []))
         states = self.states(data.get("states", []))
@@ -238,7 +251,7 @@ class _Checker:
         if self.issues:
             raise InstallationError(self.issues)
         return Installation(folder, self.file, name, site, node, backend, behaviour, devices,
-                            states, rules, options, self.warnings)
+                            states, rules, options, self.warnings, self.backend_options)
 
     def section(self, data: dict[str, Any], name: str) -> dict[str, Any]:
         value = data.get(name, {})
@@ -252,6 +265,53 @@ class _Checker:
         if name not in known:
             self.error(path, f"unknown backend {name!r}",
                        suggest(name, known) or f"backends: {', '.join(sorted(known))}")
+
+    def backend_class(self, path: KeyPath, name: str) -> type[Backend] | None:
+        """The class of a backend the file names (imported: entry points are cheap to load)."""
+        if name not in self.backend_classes:
+            cls = None
+            if name in plugins.registered(plugins.BACKENDS):
+                try:
+                    cls = plugins.load(plugins.BACKENDS, name)
+                except plugins.PluginError as exc:
+                    self.error(path, str(exc))
+            self.backend_classes[name] = cls
+        return self.backend_classes[name]
+
+    def backend_table(self, name: str, raw: Any) -> None:
+        """`[serial]` and friends: checked against the backend's declared options."""
+        path: KeyPath = (name,)
+        cls = self.backend_class(path, name)
+        if cls is None:
+            return
+        if not isinstance(raw, dict):
+            self.error(path, f"expected a table: write [{name}]")
+            return
+        self.unknown_keys(path, raw, cls.settings, f"[{name}]")
+        options: dict[str, Any] = {}
+        for key, opt in cls.settings.items():
+            if key in raw:
+                try:
+                    options[key] = opt.convert(raw[key])
+                except OptionError as exc:
+                    self.error((*path, key), str(exc), opt.help)
+        if all(key in options for key in raw if key in cls.settings):
+            for key, message in cls.check_options(cls.with_defaults(options)):
+                self.error((*path, key), message)
+        self.backend_options[name] = options
+
+    def check_on_backend(self, path: KeyPath, cfg: DeviceConfig) -> None:
+        """Let the device's backend refuse what it cannot serve (only backends the file names,
+        so checking a simple installation imports no hardware library)."""
+        name = cfg.backend or self.default_backend
+        if cfg.backend is None and not self.default_named and name not in self.backend_options:
+            return
+        cls = self.backend_class((*path, "backend"), name)
+        if cls is None:
+            return
+        opts = cls.with_defaults(self.backend_options.get(name, {}))
+        for key, message in cls.check_device(cfg, opts):
+            self.error((*path, key) if key else path, message)
 
     def behaviour(self, head: dict[str, Any], folder: Path) -> Path | None:
         given = self.text_value(("installation",), head, "behaviour", None)
@@ -362,9 +422,10 @@ class _Checker:
                 self.error((*path, key), message)
         self.device_options[dev_id] = cls.with_defaults(options)
         label = table.get("label", "")
-        return DeviceConfig(dev_id, kind, cls, backend, board, pins, options,
-                            label if isinstance(label, str) else "",
-                            line_of(self.lines, path))
+        cfg = DeviceConfig(dev_id, kind, cls, backend, board, pins, options,
+                           label if isinstance(label, str) else "", line_of(self.lines, path))
+        self.check_on_backend(path, cfg)
+        return cfg
 
     # -- states ---------------------------------------------------------------------
     def states(self, raw: Any) -> list[StateConfig]:

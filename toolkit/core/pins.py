@@ -2,7 +2,8 @@
 
 On a Raspberry Pi, `17`, `"GPIO17"`, `"BCM17"` and `"BOARD11"` are the same pin
 (gpiozero's naming). Pins on a microcontroller carry the board's name
-(`board = "uno"` in the device), so D2 on two boards are different pins.
+(`board = "uno"` in the device), so D2 on two boards are different pins; there a
+bare number is the digital pin (`2` is `D2`), as in the serial protocol.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def normalise_pin(raw: int | str, board: str = "pi") -> PinRef:
     if isinstance(raw, bool) or not isinstance(raw, int | str):
         raise ValueError(f"a pin is a number or a name like 'GPIO17', got {raw!r}")
     if board != "pi":
-        return PinRef(board, str(raw).strip().upper())
+        # Arduino style: a bare number is the digital pin of that number (2 is D2).
+        name = str(raw).strip().upper()
+        return PinRef(board, f"D{name}" if name.isdigit() else name)
     if isinstance(raw, int):
         if not 0 <= raw <= 27:
             raise ValueError(f"GPIO{raw} does not exist on a Raspberry Pi (0..27)")

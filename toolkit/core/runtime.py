@@ -192,10 +192,18 @@ class Runtime:
                                  "use `museokit sim`")
             try:
                 cls = plugins.load(plugins.BACKENDS, name)
-                self.backends[name] = cls(self.loop, {})
+                backend = cls(self.loop, cls.with_defaults(
+                    self.installation.backend_options.get(name, {})))
+                backend.availability = self._availability
+                self.backends[name] = backend
             except (plugins.PluginError, BackendError, ImportError) as exc:
                 raise StartError(f"backend {name!r} cannot start: {exc}") from exc
         return self.backends[name]
+
+    def _availability(self, device_id: str, online: bool, reason: str) -> None:
+        device = self.devices.get(device_id)
+        if device is not None:
+            device.set_online(online, reason)
 
     def _is_visitor(self, event: Event) -> bool:
         return event.device in self.input_ids

@@ -1,0 +1,8 @@
+"""The serial backend: boards running museokit firmware (firmware/PROTOCOL.md), over pyserial.
+
+Importing this package does not import pyserial; finding a board does.
+"""
+
+from toolkit.backends.serial.backend import SerialBackend
+
+__all__ = ["SerialBackend"]
