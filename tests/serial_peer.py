@@ -9,6 +9,7 @@ check nothing was executed twice.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import threading
@@ -74,10 +75,8 @@ class ScriptedBoard:
         self._closed.set()
         self._thread.join(timeout=2)
         for fd in (self.master, self._slave):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         if self.link is not None:
             self.link.unlink(missing_ok=True)
 
