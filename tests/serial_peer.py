@@ -139,6 +139,9 @@ class ScriptedBoard:
         value = ""
         if verb == "hello":
             os.write(self.master, signed(self._greeting()))
+        elif verb == "id":
+            self.board_id = args[0].upper()
+            value = " " + self.board_id
         elif verb == "hb":
             self.heartbeat = int(args[0]) / 1000
         elif verb == "clear":

@@ -49,7 +49,7 @@ def test_board_lines_parse():
     greeting = parse(b"hello 0 museokit 1 avr-0.1.0 3FA29C01 in,ana,dist,out,pwm,servo,tone,pix*37",
                      c)
     assert greeting == Greeting(0, 1, "avr-0.1.0", "3FA29C01", frozenset(
-        "in ana dist out pwm servo tone pix".split()))
+        ["in", "ana", "dist", "out", "pwm", "servo", "tone", "pix"]))
     assert c.total() == 0
 
 

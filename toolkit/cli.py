@@ -72,6 +72,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="live mode: stop after this many seconds")
     sim.set_defaults(func=cmd_sim)
 
+    boards = sub.add_parser("boards", help="list the museokit boards plugged in (serial)",
+                            description="Show each board's id, firmware and features, to put "
+                                        "in [serial] boards; or give one board a new id.")
+    boards.add_argument("ports", nargs="*", metavar="PORT",
+                        help="ports to ask (default: every USB serial board)")
+    boards.add_argument("--set-id", metavar="ID", help="store this 8-hex-digit id on the board "
+                        "at PORT (exactly one PORT)")
+    boards.set_defaults(func=cmd_boards)
+
     new = sub.add_parser("new", help="start a new installation from a template")
     new.add_argument("path")
     new.add_argument("--template", default="basic", help="template name (default: basic)")
@@ -307,6 +316,30 @@ def _progress_bar(hours: float) -> Callable[[float], None]:
         sys.stderr.flush()
 
     return show
+
+
+def cmd_boards(args: argparse.Namespace) -> int:
+    try:
+        from toolkit.backends.serial import boards
+    except ImportError as exc:
+        print(f"museokit: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        if args.set_id is None:
+            print("\n".join(boards.describe(args.ports)))
+        elif len(args.ports) != 1:
+            print("museokit: --set-id needs exactly one PORT, like "
+                  "`museokit boards /dev/ttyACM0 --set-id 3FA29C02`", file=sys.stderr)
+            return EXIT_USAGE
+        else:
+            print(boards.set_id(args.ports[0], args.set_id))
+    except ModuleNotFoundError:
+        print("museokit: pyserial is not installed: pip install 'museokit[serial]'", file=sys.stderr)
+        return EXIT_FAILED
+    except ValueError as exc:
+        print(f"museokit: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def cmd_new(args: argparse.Namespace) -> int:

@@ -166,6 +166,10 @@ class SerialBackend(Backend):
     }
 
     def __init__(self, loop: Loop, options: dict[str, Any] | None = None) -> None:
+        try:
+            import serial  # noqa: F401  (said here, once, rather than in each board's thread)
+        except ImportError:
+            raise BackendError("pyserial is not installed: pip install 'museokit[serial]'") from None
         super().__init__(loop, self.with_defaults(options or {}))
         self.names = {name: board_id.upper() for name, board_id in self.options["boards"].items()}
         self.inputs: dict[str, list[SerialInput]] = {}
