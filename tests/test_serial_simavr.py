@@ -1,4 +1,4 @@
-"""The serial backend against the real firmware: the Arduino sketch running in simavr.
+"""The serial backend against the real firmware: the Arduino sketch in simavr (and MicroPython).
 
 The simulated Uno (tests/simboard.py, firmware/simavr/simboard.c) has its UART on a pty,
 reached through a symlink the way /dev/serial/by-id/ names a real board; "unplugging" is
@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.live import Live
-from tests.simboard import SimAvrBoard
+from tests.simboard import BOARDS, SimAvrBoard
 from toolkit.core.config import load_installation
 
 EXAMPLE = REPO / "installations" / "object-plinth"
@@ -54,9 +54,11 @@ def example(tmp_path: Path) -> Iterator[tuple[Live, Path]]:
     yield folder, link
 
 
-def test_the_plinth_on_a_simulated_uno(example) -> None:
+@pytest.mark.parametrize("family", sorted(BOARDS))
+def test_the_plinth_on_a_simulated_uno(example, family: str) -> None:
+    """Also run against the MicroPython firmware (CPython with machine shims, on a pty)."""
     folder, link = example
-    with plug(SimAvrBoard(board_id=BOARD), link) as uno, Live(load_installation(folder)) as run:
+    with plug(BOARDS[family](board_id=BOARD), link) as uno, Live(load_installation(folder)) as run:
         assert uno.level("D13") == 0
         mark = run.mark()
         uno.pin("D2", 0)                      # the object is placed: the switch closes
