@@ -419,7 +419,7 @@ class _Checker:
                 self.error((*path, name), f"{exc}", opt.help)
         if all(name in options for name in cls.options if name in table):
             for key, message in cls.check_options(cls.with_defaults(options)):
-                self.error((*path, key), message)
+                self.error((*path, *(key if isinstance(key, tuple) else (key,))), message)
         self.device_options[dev_id] = cls.with_defaults(options)
         label = table.get("label", "")
         cfg = DeviceConfig(dev_id, kind, cls, backend, board, pins, options,

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from toolkit.core.backend import Backend, InputChannel, OutputChannel
@@ -28,6 +29,8 @@ from toolkit.core.pins import PinRef
 from toolkit.core.suggest import suggest
 
 Role = Literal["input", "output", "logic"]
+#: Where a `check_options` problem is: an option's name, or a path inside it.
+OptionKey = str | tuple[str | int, ...]
 
 #: Events every device may emit: a board unplugged, a camera gone, a node's broker
 #: link lost. Behaviours and rules subscribe to them like to any other event.
@@ -59,6 +62,8 @@ class DeviceContext:
     backend: Backend | None
     node: str = "main"
     seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    #: The installation folder: relative paths in options (a video file) start here.
+    folder: Path | None = None
 
     @property
     def bus(self) -> Bus:
@@ -204,12 +209,14 @@ class Device:
         return {name: opt.default for name, opt in cls.options.items()} | opts
 
     @classmethod
-    def check_options(cls, opts: dict[str, Any]) -> list[tuple[str, str]]:
+    def check_options(cls, opts: dict[str, Any]) -> Sequence[tuple[OptionKey, str]]:
         """Problems that involve several options, as (key, message) pairs.
 
         Each option's own type and range come from `options`; this hook is for the
         rest (a servo whose two end angles are equal), so `museokit check` catches
         them before anything starts. `opts` has every option, defaults included.
+        A key may be a path inside an option, `("triggers", 1, "threshold")`, so
+        the message names the line of that value.
         """
         return []
 

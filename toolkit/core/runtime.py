@@ -63,7 +63,7 @@ class Runtime:
             for cfg in inst.devices:
                 name = self.backend_override or cfg.backend or self.default_backend
                 ctx = DeviceContext(self.loop, self._backend(name, cfg.id), inst.node,
-                                    self._ctx.seq)
+                                    self._ctx.seq, inst.folder)
                 device = cfg.cls(cfg.id, ctx, cfg.pins, cfg.options)
                 self.devices[cfg.id] = device
                 self.device_backend[cfg.id] = name

@@ -4,8 +4,9 @@
 records the line of every table header and `key = value`, keyed by the path
 tomllib's data uses: `("devices", 2, "kind")` for the `kind` of the third
 `[[devices]]` table. It understands what installation files use (tables, arrays
-of tables, dotted keys, multi-line arrays and strings); values inside inline
-tables map to the line of their key.
+of tables, nested arrays of tables such as `[[devices.triggers]]`, dotted keys,
+multi-line arrays and strings); values inside inline tables map to the line of
+their key.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def _bracket_balance(value: str) -> int:
 
 def key_lines(text: str) -> dict[Path, int]:
     lines: dict[Path, int] = {}
-    counts: dict[tuple[str, ...], int] = {}
+    counts: dict[Path, int] = {}
     table: Path = ()
     depth = 0
     in_multiline = ""
@@ -58,7 +59,7 @@ def key_lines(text: str) -> dict[Path, int]:
             continue
         header = _HEADER.match(line)
         if header and not _KEY.match(line):
-            name = _split_key(header.group(2))
+            name = _resolve(_split_key(header.group(2)), counts)
             if header.group(1) == "[[":
                 index = counts.get(name, -1) + 1
                 counts[name] = index
@@ -81,6 +82,20 @@ def key_lines(text: str) -> dict[Path, int]:
         if not in_multiline:
             depth = max(0, _bracket_balance(value))
     return lines
+
+
+def _resolve(name: tuple[str, ...], counts: dict[Path, int]) -> Path:
+    """A header's path with the index of each enclosing array of tables put in.
+
+    `[[devices.triggers]]` after the third `[[devices]]` names ("devices", 2, "triggers"),
+    as TOML defines: the sub-table belongs to the array's last element.
+    """
+    path: Path = ()
+    for part in name[:-1]:
+        path = (*path, part)
+        if path in counts:
+            path = (*path, counts[path])
+    return (*path, name[-1])
 
 
 def line_of(lines: dict[Path, int], path: Path) -> int | None:
