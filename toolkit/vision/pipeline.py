@@ -8,7 +8,6 @@ returns is handed to the camera device on the loop.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,10 +53,9 @@ class Pipeline:
         self.size = size
         self.who = who
         # Fed only on frames where a trigger asks for the foreground (presence, count, mog2).
-        subtractor = cv2.createBackgroundSubtractorMOG2(detectShadows=False)
-        rate = min(1.0, 0.1 / max(background_frames, 1.0))
-        self.background: Callable[[Frame], Frame] = lambda frame: subtractor.apply(
-            frame, learningRate=rate)
+        self.subtractor = cv2.createBackgroundSubtractorMOG2(detectShadows=False)
+        self.rate = min(1.0, 0.1 / max(background_frames, 1.0))
+        self.learnt = False
         self.frames = 0
         self.bad_frames = 0
         self.trigger_errors = 0
@@ -70,10 +68,22 @@ class Pipeline:
             return None
         if (frame.shape[1], frame.shape[0]) != self.size:
             frame = cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
-        ctx = FrameContext(frame, t, self.zones, self.background)
+        ctx = FrameContext(frame, t, self.zones, self.foreground)
         sightings = [self._process(trigger, frame, ctx) for trigger in self.triggers]
         self.frames += 1
         return Processed(t, frame, sightings, ctx.marks)
+
+    def foreground(self, frame: Frame) -> Frame:
+        """What differs from the background model, which learns from this frame too.
+
+        The first frame *is* the background: nothing is foreground in it.
+        """
+        if not self.learnt:
+            self.learnt = True
+            self.subtractor.apply(frame, learningRate=1.0)
+            return np.zeros(frame.shape[:2], np.uint8)
+        mask: Frame = self.subtractor.apply(frame, learningRate=self.rate)
+        return mask
 
     def _process(self, trigger: Trigger, frame: Frame, ctx: FrameContext) -> list[Sighting]:
         try:

@@ -28,6 +28,9 @@ from toolkit.vision.zones import Zone
 
 Sighting = tuple[str, Any]
 
+#: Frame times come from a clock stepped in 1/fps increments: 5.0 may be 4.9999999.
+_EPS = 1e-6
+
 #: Every trigger takes `zones`; `kind` names the trigger itself.
 ZONES = Option(list, [], "names of the zones to watch; leave it out to watch every zone "
                          "(the whole picture when the camera has no zones)")
@@ -152,16 +155,16 @@ class Sightings:
         for key in seen:
             self.first.setdefault(key, now)
             self.last[key] = now
-            if key not in self.present and now - self.first[key] >= self.arrive_after:
+            if key not in self.present and now - self.first[key] >= self.arrive_after - _EPS:
                 self.present[key] = None
                 arrived.append(key)
         gone: list[Hashable] = []
         for key in list(self.first):
             if key in self.present:
-                if now - self.last[key] >= self.gone_after:
+                if now - self.last[key] >= self.gone_after - _EPS:
                     gone.append(key)
                     del self.present[key], self.first[key], self.last[key]
-            elif self.last[key] < now:  # a candidate missing from a frame starts again
+            elif self.last[key] < now - _EPS:  # a candidate missing from a frame starts again
                 del self.first[key], self.last[key]
         return arrived, gone
 
@@ -185,7 +188,7 @@ class Steady:
         if key not in self.candidate or held != value:
             self.candidate[key] = (value, now)
             since = now
-        if now - since >= self.settle and self.reported.get(key, self.initial) != value:
+        if now - since >= self.settle - _EPS and self.reported.get(key, self.initial) != value:
             self.reported[key] = value
             return True, value
         return False, None

@@ -48,7 +48,7 @@ class Presence(Trigger):
         events: list[Sighting] = [("presence", zone) for zone in arrived]
         for zone in self.sightings.present:
             stayed = now - self.sightings.since(zone)
-            if zone not in self.dwelt and stayed >= self.opts["dwell"]:
+            if zone not in self.dwelt and stayed >= self.opts["dwell"] - 1e-6:
                 self.dwelt.add(str(zone))
                 events.append(("dwell", {"zone": zone, "seconds": round(stayed, 2)}))
         for zone in gone:
