@@ -16,9 +16,10 @@ right = [[0.5, 0], [1, 0], [1, 1], [0.5, 1]]
 """
 
 
-def camera_toml(triggers: str, zones: str = "", options: str = "", more: str = "") -> str:
+def camera_toml(triggers: str, zones: str = "", options: str = "", more: str = "",
+                source: str = '"unused.avi"') -> str:
     """One camera `cam` (and `more` devices before it), its zones and trigger tables."""
-    return (f'{more}\n[[devices]]\nid = "cam"\nkind = "camera"\nsource = "unused.avi"\n'
+    return (f'{more}\n[[devices]]\nid = "cam"\nkind = "camera"\nsource = {source}\n'
             f"{options}\n{zones}\n{triggers}\n")
 
 
