@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (same seed, same day)")
     sim.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
                      help="live mode: stop after this many seconds")
+    sim.add_argument("--camera", metavar="FILE_OR_NUMBER",
+                     help="what every camera watches: a video file, or a webcam number (0 is "
+                          "the laptop's own); overrides sim_source")
     sim.set_defaults(func=cmd_sim)
 
     boards = sub.add_parser("boards", help="list the museokit boards plugged in (serial)",
@@ -217,6 +220,12 @@ def cmd_sim(args: argparse.Namespace) -> int:
     if args.scenario and args.visitors:
         print("museokit: use --scenario or --visitors, not both", file=sys.stderr)
         return EXIT_USAGE
+    if args.camera is not None:
+        if not (args.camera.isdigit() or Path(args.camera).is_file()):
+            print(f"museokit: --camera {args.camera}: no such video file (or give a webcam "
+                  "number, 0 for the laptop's own)", file=sys.stderr)
+            return EXIT_USAGE
+        _use_camera(inst, args.camera)
     if (args.scenario or args.visitors is not None) and not args.verbose:
         # Batch runs print a report; the behaviour's own info lines would bury it.
         logging.getLogger().setLevel(logging.WARNING)
@@ -225,6 +234,14 @@ def cmd_sim(args: argparse.Namespace) -> int:
     if args.visitors is not None:
         return _run_day(inst, args.visitors, args.hours, args.seed)
     return _run_live(inst, args.duration)
+
+
+def _use_camera(inst: Installation, camera: str) -> None:
+    """`--camera`: every camera device watches this file or webcam in the simulator."""
+    source: int | str = int(camera) if camera.isdigit() else str(Path(camera).resolve())
+    for device in inst.devices:
+        if device.kind == "camera":
+            device.options["sim_source"] = source
 
 
 def _run_live(inst: Installation, duration: float | None) -> int:
