@@ -16,10 +16,11 @@ import bench_gallery_day
 import bench_latency
 import bench_serial
 import bench_startup
+import bench_vision
 from _common import Result, report
 
 BENCHES = {"bus": bench_bus, "latency": bench_latency, "day": bench_gallery_day,
-           "startup": bench_startup, "serial": bench_serial}
+           "startup": bench_startup, "serial": bench_serial, "vision": bench_vision}
 
 
 def main(argv: list[str]) -> int:

@@ -298,7 +298,7 @@ def parse_triggers(raw: Any, zone_names: list[str]) -> tuple[list[TriggerSpec], 
                 opts[name] = options[name].convert(value)
             except OptionError as exc:
                 problems.append(((*key, name), f"{exc} — {options[name].help}"))
-        opts = {name: opt.default for name, opt in options.items()} | opts
+        opts = cls.with_defaults(opts)
         watched = opts.get("zones") or zones
         for name in watched:
             if name not in zones and name != WHOLE_FRAME:

@@ -56,6 +56,8 @@ class Pipeline:
         self.subtractor = cv2.createBackgroundSubtractorMOG2(detectShadows=False)
         self.rate = min(1.0, 0.1 / max(background_frames, 1.0))
         self.learnt = False
+        #: Scratch images reused from frame to frame (FrameContext.buffer).
+        self.buffers: dict[str, Frame] = {}
         self.frames = 0
         self.bad_frames = 0
         self.trigger_errors = 0
@@ -68,21 +70,22 @@ class Pipeline:
             return None
         if (frame.shape[1], frame.shape[0]) != self.size:
             frame = cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
-        ctx = FrameContext(frame, t, self.zones, self.foreground)
+        ctx = FrameContext(frame, t, self.zones, self.foreground, self.buffers)
         sightings = [self._process(trigger, frame, ctx) for trigger in self.triggers]
         self.frames += 1
         return Processed(t, frame, sightings, ctx.marks)
 
-    def foreground(self, frame: Frame) -> Frame:
-        """What differs from the background model, which learns from this frame too.
+    def foreground(self, frame: Frame, out: Frame) -> Frame:
+        """What differs from the background model (into `out`); the model learns this frame.
 
         The first frame *is* the background: nothing is foreground in it.
         """
         if not self.learnt:
             self.learnt = True
-            self.subtractor.apply(frame, learningRate=1.0)
-            return np.zeros(frame.shape[:2], np.uint8)
-        mask: Frame = self.subtractor.apply(frame, learningRate=self.rate)
+            self.subtractor.apply(frame, out, learningRate=1.0)
+            out[:] = 0
+            return out
+        mask: Frame = self.subtractor.apply(frame, out, learningRate=self.rate)
         return mask
 
     def _process(self, trigger: Trigger, frame: Frame, ctx: FrameContext) -> list[Sighting]:

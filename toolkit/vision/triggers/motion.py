@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from toolkit.core.options import Option
-from toolkit.vision.cv import Frame, cv2
+from toolkit.vision.cv import Frame, cv2, np
 from toolkit.vision.trigger import FrameContext, Sighting, Sightings, Trigger
 
 
@@ -39,6 +39,7 @@ class Motion(Trigger):
     def __init__(self, opts: dict[str, Any], zones: list[str]) -> None:
         super().__init__(opts, zones)
         self.previous: Frame | None = None
+        self.spare: Frame | None = None
         self.sightings = Sightings(0.0, float(opts["still_after"]))
         self.moving = False
 
@@ -46,15 +47,20 @@ class Motion(Trigger):
         """A 0/255 mask of the pixels that moved, or None on the first frame."""
         if self.opts["method"] == "mog2":
             return ctx.foreground
-        gray = ctx.gray
+        # Two images kept in turn: this frame's (smoothed) grey and the previous one.
+        gray = self.spare if self.spare is not None and self.spare.shape == ctx.gray.shape \
+            else np.empty_like(ctx.gray)
         blur = self.opts["blur"]
         if blur > 1:
-            gray = cv2.GaussianBlur(gray, (blur | 1, blur | 1), 0)
-        previous, self.previous = self.previous, gray
-        if previous is None:
+            cv2.GaussianBlur(ctx.gray, (blur | 1, blur | 1), 0, dst=gray)
+        else:
+            np.copyto(gray, ctx.gray)
+        previous, self.previous, self.spare = self.previous, gray, self.previous
+        if previous is None or previous.shape != gray.shape:
             return None
-        _, moved = cv2.threshold(cv2.absdiff(gray, previous), self.opts["threshold"], 255,
-                                 cv2.THRESH_BINARY)
+        moved = ctx.buffer("motion")
+        cv2.absdiff(gray, previous, dst=moved)
+        cv2.threshold(moved, self.opts["threshold"], 255, cv2.THRESH_BINARY, dst=moved)
         return moved
 
     def process(self, frame: Frame, ctx: FrameContext) -> list[Sighting]:
