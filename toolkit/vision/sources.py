@@ -62,7 +62,18 @@ class FrameSource:
         """Release the camera. Safe to call twice, or after a failed open."""
 
 
-class WebcamSource(FrameSource):
+class _Captured(FrameSource):
+    """A source read through an OpenCV VideoCapture."""
+
+    capture: Any = None
+
+    def close(self) -> None:
+        if self.capture is not None:
+            self.capture.release()
+            self.capture = None
+
+
+class WebcamSource(_Captured):
     """A USB webcam (or any device OpenCV's VideoCapture opens)."""
 
     def __init__(self, device: int | str, size: tuple[int, int] | None = None) -> None:
@@ -91,11 +102,6 @@ class WebcamSource(FrameSource):
             raise SourceLost(f"{self.name} stopped giving frames (unplugged?)")
         result: Frame = frame
         return result
-
-    def close(self) -> None:
-        if self.capture is not None:
-            self.capture.release()
-            self.capture = None
 
 
 class PiCameraSource(FrameSource):
@@ -156,7 +162,7 @@ class _Paced(FrameSource):
         return self.frame_at(time.monotonic() - self._started)
 
 
-class VideoFileSource(_Paced):
+class VideoFileSource(_Captured, _Paced):
     """A video file played in a loop, at its own frame rate."""
 
     def __init__(self, path: Path) -> None:
@@ -202,11 +208,6 @@ class VideoFileSource(_Paced):
             self.position += 1
             self.current = frame
         return self.current
-
-    def close(self) -> None:
-        if self.capture is not None:
-            self.capture.release()
-            self.capture = None
 
 
 class GeneratedSource(_Paced):

@@ -154,6 +154,16 @@ class Trigger:
     def watched(self, ctx: FrameContext) -> list[Zone]:
         return [ctx.zones[name] for name in self.zones]
 
+    def covered_zones(self, ctx: FrameContext, mask: Frame, name: str, label: str,
+                      colour: tuple[int, int, int]) -> list[Sighting]:
+        """(name, zone) for each watched zone that `mask` covers by at least `min_area`."""
+        seen: list[Sighting] = []
+        for zone in self.watched(ctx):
+            if zone.share(mask) >= self.opts["min_area"]:
+                seen.append((name, zone.name))
+                ctx.mark(zone.polygon, f"{label} {zone.name}", colour)
+        return seen
+
 
 class Sightings:
     """Things seen frame by frame (zones, marker ids, texts) → arrived and gone.

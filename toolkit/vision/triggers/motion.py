@@ -67,12 +67,7 @@ class Motion(Trigger):
         moved = self.moving_pixels(ctx)
         if moved is None:
             return []
-        seen = []
-        for zone in self.watched(ctx):
-            if zone.share(moved) >= self.opts["min_area"]:
-                seen.append(("motion", zone.name))
-                ctx.mark(zone.polygon, f"motion {zone.name}", (0, 0, 255))
-        return seen
+        return self.covered_zones(ctx, moved, "motion", "motion in", (0, 0, 255))
 
     def settle(self, seen: list[Sighting], now: float) -> list[Sighting]:
         arrived, _ = self.sightings.update((zone for _, zone in seen), now)

@@ -35,13 +35,7 @@ class Presence(Trigger):
         self.dwelt: set[str] = set()
 
     def process(self, frame: Frame, ctx: FrameContext) -> list[Sighting]:
-        seen = []
-        foreground = ctx.foreground
-        for zone in self.watched(ctx):
-            if zone.share(foreground) >= self.opts["min_area"]:
-                seen.append(("presence", zone.name))
-                ctx.mark(zone.polygon, f"someone in {zone.name}", (0, 255, 0))
-        return seen
+        return self.covered_zones(ctx, ctx.foreground, "presence", "someone in", (0, 255, 0))
 
     def settle(self, seen: list[Sighting], now: float) -> list[Sighting]:
         arrived, gone = self.sightings.update((zone for _, zone in seen), now)
