@@ -21,7 +21,7 @@ from toolkit.core.backend import Backend
 from toolkit.core.device import CommandError, Device, check_call
 from toolkit.core.events import NAME_RE
 from toolkit.core.options import OptionError
-from toolkit.core.pins import PinRef, normalise_pin
+from toolkit.core.pins import ADC_SPI_PINS, BUS_PINS, PinRef, bus_of, is_adc, normalise_pin
 from toolkit.core.states import STATES_ID, StateConfig, StateMachine
 from toolkit.core.suggest import suggest
 from toolkit.core.tomlmap import Path as KeyPath
@@ -36,7 +36,8 @@ RESERVED_IDS = frozenset({STATES_ID, "installation", "on", "after", "every", "go
                           "print", "sim"})
 
 _TOP_LEVEL = ("installation", "devices", "states", "rules", "options")
-_INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description")
+_INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description",
+                      *(f"{bus}_pins_as_gpio" for bus in BUS_PINS))
 _DEVICE_COMMON = ("id", "kind", "backend", "board", "label", "description")
 _STATE_KEYS = ("name", "idle", "timeout", "then")
 _RULE_KEYS = ("when", "value", "in_state", "do", "cooldown", "lockout", "until")
@@ -170,6 +171,8 @@ class _Checker:
         #: Backend tables (`[serial]`) as given, and the classes of backends named in the file.
         self.backend_options: dict[str, dict[str, Any]] = {}
         self.backend_classes: dict[str, type[Backend] | None] = {}
+        #: Every pin given, with where it is written and its device: for the bus-pin check.
+        self.pins_given: list[tuple[KeyPath, str, PinRef]] = []
 
     # -- reporting ------------------------------------------------------------------
     def error(self, path: KeyPath, message: str, hint: str = "") -> None:
@@ -241,6 +244,7 @@ class _Checker:
                 self.backend_table(table, data[table])
 
         devices = self.devices(data.get("devices", []))
+        self.check_bus_pins(head)
         states = self.states(data.get("states", []))
         known_ids = {d.id: d.cls for d in devices}
         rules = self.rules(data.get("rules", []), known_ids, states)
@@ -409,6 +413,7 @@ class _Checker:
                 continue
             pins_used[ref] = dev_id
             pins[pin_key] = ref
+            self.pins_given.append(((*path, pin_key), dev_id, ref))
         options: dict[str, Any] = {}
         for name, opt in cls.options.items():
             if name not in table:
@@ -426,6 +431,29 @@ class _Checker:
                            label if isinstance(label, str) else "", line_of(self.lines, path))
         self.check_on_backend(path, cfg)
         return cfg
+
+    def check_bus_pins(self, head: dict[str, Any]) -> None:
+        """Pi pins that belong to I2C or SPI: an error if an ADC in this installation uses
+        that bus, a warning unless `[installation] <bus>_pins_as_gpio = true` says so."""
+        adc = next((dev_id for _, dev_id, ref in self.pins_given if is_adc(ref.board)), None)
+        freed = {bus for bus in BUS_PINS if head.get(f"{bus}_pins_as_gpio") is True}
+        for bus in BUS_PINS:
+            key = f"{bus}_pins_as_gpio"
+            if key in head and not isinstance(head[key], bool):
+                self.error(("installation", key), f"expected true or false, got {head[key]!r}")
+        for path, dev_id, ref in self.pins_given:
+            found = bus_of(ref)
+            if found is None:
+                continue
+            bus, role = found
+            if adc is not None and bus == "spi" and int(ref.name[4:]) in ADC_SPI_PINS:
+                self.error(path, f"pin {ref} is {role}, which the ADC of device {adc!r} uses",
+                           "move this device to a free GPIO (4, 5, 6, 12, 13, 16-27)")
+            elif bus not in freed:
+                self.warn(path, f"pin {ref} of device {dev_id!r} is {role}: it works as a GPIO "
+                          f"only while {bus.upper()} is off (raspi-config, Interface Options)",
+                          f"if that is intended, say {bus}_pins_as_gpio = true in [installation]; "
+                          "otherwise use a free GPIO (4, 5, 6, 12, 13, 16-27)")
 
     # -- states ---------------------------------------------------------------------
     def states(self, raw: Any) -> list[StateConfig]:

@@ -33,7 +33,9 @@ class Servo(Device):
     }
 
     def open(self) -> None:
-        self.channel: OutputChannel = self.open_output("servo")
+        self.channel: OutputChannel = self.open_output(
+            "servo", min_pulse_width=self.opts["min_pulse_width"],
+            max_pulse_width=self.opts["max_pulse_width"])
         self._width: float | None = None
         self.detach()
 
