@@ -115,7 +115,7 @@ def test_a_failing_systemctl_is_reported(systemd, tmp_path):
 
 
 def test_uninstall_of_what_was_never_installed(systemd):
-    with pytest.raises(ServiceError, match="no service for .*does not exist"):
+    with pytest.raises(ServiceError, match=r"no service for .*does not exist"):
         systemd.uninstall(load_installation(HELLO))
 
 
