@@ -183,6 +183,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not _start(runtime):
         return EXIT_FAILED
     backends = ", ".join(sorted(set(runtime.device_backend.values()))) or "no devices"
+    if inst.schedule is not None:
+        from toolkit.ops.display_power import choose, follow_schedule
+
+        follow_schedule(runtime.bus, choose(inst.schedule.display))
     notifier = SystemdNotifier(runtime.loop)  # READY=1 and watchdog pings under systemd
     try:
         return _until_signalled(runtime, f"museokit: {inst.name} ready — {len(inst.devices)} "

@@ -22,6 +22,7 @@ from toolkit.core.device import CommandError, Device, check_call
 from toolkit.core.events import NAME_RE
 from toolkit.core.options import OptionError
 from toolkit.core.pins import ADC_SPI_PINS, BUS_PINS, PinRef, bus_of, is_adc, normalise_pin
+from toolkit.core.schedule import SCHEDULE_EVENTS, SCHEDULE_ID, Schedule, parse_schedule
 from toolkit.core.states import STATES_ID, StateConfig, StateMachine
 from toolkit.core.suggest import suggest
 from toolkit.core.tomlmap import Path as KeyPath
@@ -33,9 +34,9 @@ DEFAULT_BEHAVIOUR = "behaviour.py"
 #: Names a device id may not take: they are the behaviour API or Python keywords.
 RESERVED_IDS = frozenset({STATES_ID, "installation", "on", "after", "every", "goto", "state",
                           "enter", "lockout", "device", "log", "command", "options", "event",
-                          "print", "sim"})
+                          "print", "sim", SCHEDULE_ID})
 
-_TOP_LEVEL = ("installation", "devices", "states", "rules", "options")
+_TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule")
 _INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description",
                       *(f"{bus}_pins_as_gpio" for bus in BUS_PINS))
 _DEVICE_COMMON = ("id", "kind", "backend", "board", "label", "description")
@@ -120,6 +121,8 @@ class Installation:
     warnings: list[ConfigIssue] = field(default_factory=list)
     #: Each backend's own table (`[serial]`), checked, defaults not filled in.
     backend_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Opening hours (`[schedule]`); None: always open.
+    schedule: Schedule | None = None
 
     def device(self, device_id: str) -> DeviceConfig:
         return next(d for d in self.devices if d.id == device_id)
@@ -129,6 +132,8 @@ class Installation:
         names = {d.id: d.cls.all_events() for d in self.devices}
         if self.states:
             names[STATES_ID] = tuple(s.name for s in self.states)
+        if self.schedule is not None:
+            names[SCHEDULE_ID] = SCHEDULE_EVENTS
         return names
 
 
@@ -246,8 +251,13 @@ class _Checker:
         devices = self.devices(data.get("devices", []))
         self.check_bus_pins(head)
         states = self.states(data.get("states", []))
+        schedule = None
+        if "schedule" in data:
+            schedule = parse_schedule(self.section(data, "schedule"),
+                                      lambda path, message, hint: self.error(
+                                          ("schedule", *path), message, hint))
         known_ids = {d.id: d.cls for d in devices}
-        rules = self.rules(data.get("rules", []), known_ids, states)
+        rules = self.rules(data.get("rules", []), known_ids, states, schedule is not None)
         options = data.get("options", {})
         if not isinstance(options, dict):
             self.error(("options",), "expected a table: write [options]")
@@ -255,7 +265,8 @@ class _Checker:
         if self.issues:
             raise InstallationError(self.issues)
         return Installation(folder, self.file, name, site, node, backend, behaviour, devices,
-                            states, rules, options, self.warnings, self.backend_options)
+                            states, rules, options, self.warnings, self.backend_options,
+                            schedule)
 
     def section(self, data: dict[str, Any], name: str) -> dict[str, Any]:
         value = data.get(name, {})
@@ -481,12 +492,14 @@ class _Checker:
 
     # -- rules ----------------------------------------------------------------------
     def rules(self, raw: Any, devices: dict[str, type[Device]],
-              states: list[StateConfig]) -> list[RuleConfig]:
+              states: list[StateConfig], scheduled: bool) -> list[RuleConfig]:
         result = []
         events = {dev_id: cls.all_events() for dev_id, cls in devices.items()}
         state_names = [s.name for s in states]
         if states:
             events[STATES_ID] = tuple(state_names)
+        if scheduled:
+            events[SCHEDULE_ID] = SCHEDULE_EVENTS
         for i, table in enumerate(self.tables(raw, "rules")):
             path: KeyPath = ("rules", i)
             self.unknown_keys(path, table, _RULE_KEYS, "a rule")

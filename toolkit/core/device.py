@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -26,6 +27,8 @@ from toolkit.core.loop import Loop, Timer
 from toolkit.core.options import Option
 from toolkit.core.pins import PinRef
 from toolkit.core.suggest import suggest
+
+log = logging.getLogger("museokit.device")
 
 Role = Literal["input", "output", "logic"]
 
@@ -100,6 +103,8 @@ class Device:
         self._state: dict[str, Any] = {}
         self._when: dict[str, Subscription] = {}
         self._timers: dict[str, Timer] = {}
+        #: Outside opening hours (see `sleep`).
+        self.asleep = False
 
     # -- lifecycle -------------------------------------------------------------------
     def open(self) -> None:
@@ -109,6 +114,20 @@ class Device:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+
+    def sleep(self) -> None:
+        """The gallery closed: from now on inputs are ignored and commands from rules,
+        scenarios and remote peers are dropped. Devices with outputs extend this to put
+        them in a safe state first (LEDs and relays off, servos at rest, sound stopped)."""
+        self.asleep = True
+        self.set_state(asleep=True)
+
+    def wake(self) -> None:
+        """The gallery opened: inputs and commands count again; outputs stay as sleep left
+        them until something commands them (rules on `schedule.open` or the first state)."""
+        if self.asleep:
+            self.asleep = False
+            self.set_state(asleep=False)
 
     # -- helpers for subclasses ------------------------------------------------------
     @property
@@ -129,7 +148,13 @@ class Device:
         return self.backend.open_output(self.id, signal, self.pin_refs.get(pin_key), **params)
 
     def _make_sink(self) -> Callable[[Any], None]:
-        return self.on_input
+        on_input = self.on_input
+
+        def sink(value: Any) -> None:
+            if not self.asleep:
+                on_input(value)
+
+        return sink
 
     def on_input(self, value: Any) -> None:
         """A new reading from the backend, on the loop thread. Input devices override."""
@@ -191,6 +216,9 @@ class Device:
             check_call(type(self), f"{self.id} ({self.kind})", name, args or [], kwargs or {})
         except CommandError as exc:
             raise CommandError(f"{exc}; {exc.hint}" if exc.hint else str(exc)) from None
+        if self.asleep:
+            log.debug("%s.%s dropped: asleep outside opening hours", self.id, name)
+            return None
         return getattr(self, name)(*(args or []), **(kwargs or {}))
 
     @classmethod
