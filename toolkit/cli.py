@@ -91,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     service.add_argument("-f", "--follow", action="store_true", help="logs: keep following")
     service.set_defaults(func=cmd_service)
 
+    doctor = sub.add_parser("doctor", help="check this machine: GPIO, audio, display, disk, "
+                                           "clock, service")
+    doctor.add_argument("path", nargs="?", help="installation whose service to check too")
+    doctor.set_defaults(func=cmd_doctor)
+
     new = sub.add_parser("new", help="start a new installation from a template")
     new.add_argument("path")
     new.add_argument("--template", default="basic", help="template name (default: basic)")
@@ -384,6 +389,22 @@ def cmd_service(args: argparse.Namespace) -> int:
         print(f"museokit: {exc}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from toolkit.ops.doctor import PROBLEM, report, run_checks
+    from toolkit.ops.service import unit_name
+
+    unit = None
+    if args.path is not None:
+        inst = _load(args.path)
+        if inst is None:
+            return EXIT_FAILED
+        unit = unit_name(inst)
+    findings = run_checks(unit)
+    for line in report(findings):
+        print(line)
+    return EXIT_FAILED if any(f.status == PROBLEM for f in findings) else EXIT_OK
 
 
 def cmd_new(args: argparse.Namespace) -> int:
