@@ -83,6 +83,7 @@ def test_outside_hours_inputs_are_ignored_and_outputs_go_safe(installation):
     assert not h.fired("door.pressed")
     assert h.device("lamp").label == "off"
     h.command("lamp", "on")  # a rule, a scenario or a remote peer: dropped while asleep
+    h.device("lamp").blink()  # a behaviour's own timer, too
     assert h.device("lamp").label == "off"
 
     h.run_until(h.now + 3600)  # 10:00: open

@@ -12,6 +12,7 @@ gpiozero vocabulary works: `button.when_pressed = greet`, `button.is_active`,
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import logging
@@ -49,9 +50,20 @@ class CommandError(ValueError):
 
 
 def command(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a device method as a command that rules, behaviours and MQTT may call."""
-    fn.museokit_command = True  # type: ignore[attr-defined]
-    return fn
+    """Mark a device method as a command that rules, behaviours and MQTT may call.
+
+    While the device is asleep (outside opening hours) a command does nothing, whoever
+    calls it: a behaviour's `every()` cannot light a lamp at night.
+    """
+    @functools.wraps(fn)
+    def unless_asleep(self: Device, *args: Any, **kwargs: Any) -> Any:
+        if self.asleep:
+            log.debug("%s.%s dropped: asleep outside opening hours", self.id, fn.__name__)
+            return None
+        return fn(self, *args, **kwargs)
+
+    unless_asleep.museokit_command = True  # type: ignore[attr-defined]
+    return unless_asleep
 
 
 @dataclass
@@ -116,9 +128,9 @@ class Device:
         self._timers.clear()
 
     def sleep(self) -> None:
-        """The gallery closed: from now on inputs are ignored and commands from rules,
-        scenarios and remote peers are dropped. Devices with outputs extend this to put
-        them in a safe state first (LEDs and relays off, servos at rest, sound stopped)."""
+        """The gallery closed: from now on inputs are ignored and commands do nothing
+        (see `command`). Devices with outputs extend this to put them in a safe state
+        first (LEDs and relays off, servos at rest, sound stopped)."""
         self.asleep = True
         self.set_state(asleep=True)
 
@@ -216,9 +228,6 @@ class Device:
             check_call(type(self), f"{self.id} ({self.kind})", name, args or [], kwargs or {})
         except CommandError as exc:
             raise CommandError(f"{exc}; {exc.hint}" if exc.hint else str(exc)) from None
-        if self.asleep:
-            log.debug("%s.%s dropped: asleep outside opening hours", self.id, name)
-            return None
         return getattr(self, name)(*(args or []), **(kwargs or {}))
 
     @classmethod

@@ -50,7 +50,7 @@ class Servo(Device):
             self.detach()
         else:
             self.angle(rest)
-            self.later("rest", REST_TIME, self.detach)
+            self.later("rest", REST_TIME, self._go_limp)
         super().sleep()
 
     @property
@@ -94,6 +94,9 @@ class Servo(Device):
     @command
     def detach(self) -> None:
         """Stop sending pulses: the servo goes limp (and quiet)."""
+        self._go_limp()
+
+    def _go_limp(self) -> None:
         self._width = None
         self.channel.write(None)
         self.set_state(label="detached", angle=None, pulse_width=None)
