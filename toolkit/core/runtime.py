@@ -221,8 +221,8 @@ class Runtime:
         if is_open and not first and self.states is not None:
             self.states.goto(self.states.initial)
         self.emit(SCHEDULE_ID, "open" if is_open else "closed")
-        log.info("%s: %s", self.installation.name,
-                 "open: awake" if is_open else "closed: asleep until opening time")
+        log.log(logging.DEBUG if first else logging.INFO, "%s: %s", self.installation.name,
+                "open: awake" if is_open else "closed: asleep until opening time")
 
     def _is_visitor(self, event: Event) -> bool:
         return event.device in self.input_ids
