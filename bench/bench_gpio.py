@@ -14,60 +14,29 @@ Target: museokit p99 <= 200 µs.
 
 from __future__ import annotations
 
-import gc
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter_ns
 
 import gpiozero
-from _common import Result, percentile, progress, report
+from _common import Result, report
+from bench_latency import PROBE_TOML, alternating, run_producer
 from gpiozero.pins.mock import MockFactory
 
 from toolkit.core.config import load_installation
 from toolkit.core.events import Event
 from toolkit.core.runtime import Runtime
 
-SAMPLES = 3000
-BLOCKS = 3
-WARMUP = 100
-GAP = 0.001  # seconds between edges
 
-PROBE_TOML = """\
-[installation]
-name = "gpio latency probe"
-site = "bench"
+def edge_driver(pin: object) -> Callable[[bool], None]:
+    """What the world does to the pin: a press pulls it to ground, a release lets it go."""
+    def press(level: bool) -> None:
+        pin.drive_low() if level else pin.drive_high()  # type: ignore[attr-defined]
 
-[[devices]]
-id = "door"
-kind = "button"
-pin = 17
-debounce = 0.0002
-"""
-
-
-def edges(pin: object, mark: list[int], count: int) -> None:
-    """The world: `count` presses (pin to ground) and releases, GAP apart."""
-    for _ in range(count):
-        mark[0] = perf_counter_ns()
-        pin.drive_low()  # type: ignore[attr-defined]
-        time.sleep(GAP)
-        pin.drive_high()  # type: ignore[attr-defined]
-        time.sleep(GAP)
-
-
-def measure(pin: object, mark: list[int], seen: list[float], count: int) -> tuple[list[float], int]:
-    for n in (WARMUP, count):
-        seen.clear()
-        gc.collect()
-        producer = threading.Thread(target=edges, args=(pin, mark, n), name="edges")
-        producer.start()
-        producer.join()
-        time.sleep(0.01)
-    return [ns / 1000 for ns in seen], count - len(seen)
+    return press
 
 
 def stamp(mark: list[int], seen: list[float]) -> Callable[..., None]:
@@ -93,20 +62,20 @@ def museokit_latencies(factory: MockFactory, count: int) -> tuple[list[float], i
     looper = threading.Thread(target=runtime.run_forever, name="museokit loop")
     looper.start()
     try:
-        return measure(factory.pin(17), mark, seen, count)
+        return run_producer(edge_driver(factory.pin(17)), mark, seen, count)
     finally:
         runtime.stop()
         looper.join()
         runtime.close()
 
 
-def raw_latencies(factory: MockFactory, count: int) -> list[float]:
+def raw_latencies(factory: MockFactory, count: int) -> tuple[list[float], int]:
     mark: list[int] = [0]
     seen: list[float] = []
     button = gpiozero.Button(27, pin_factory=factory)
     button.when_pressed = stamp(mark, seen)
     try:
-        return measure(factory.pin(27), mark, seen, count)[0]
+        return run_producer(edge_driver(factory.pin(27)), mark, seen, count)
     finally:
         button.close()
 
@@ -114,24 +83,14 @@ def raw_latencies(factory: MockFactory, count: int) -> list[float]:
 def run() -> list[Result]:
     factory = MockFactory()
     gpiozero.Device.pin_factory = factory
-    ours: list[float] = []
-    raw: list[float] = []
-    missed = 0
-    for block in range(BLOCKS):  # alternate, so that a busy neighbour hurts both alike
-        progress(f"block {block + 1}/{BLOCKS}: {SAMPLES // BLOCKS} edges on a mock pin through "
-                 f"museokit, then as many into gpiozero's own Button")
-        samples, lost = museokit_latencies(factory, SAMPLES // BLOCKS)
-        ours += samples
-        missed += lost
-        raw += raw_latencies(factory, SAMPLES // BLOCKS)
-    gpiozero.Device.pin_factory = None
-    note = f"{len(ours)} presses" + (f", {missed} MISSING" if missed else "")
-    return [
-        Result("gpio edge → handler p50", percentile(ours, 50), percentile(raw, 50), "µs", 200,
-               note=note),
-        Result("gpio edge → handler p99", percentile(ours, 99), percentile(raw, 99), "µs", 200,
-               note="raw = gpiozero's Button.when_pressed on the same MockFactory"),
-    ]
+    try:
+        return alternating(
+            "gpio edge → handler", lambda n: museokit_latencies(factory, n),
+            lambda n: raw_latencies(factory, n),
+            "edges on a mock pin through museokit, then as many into gpiozero's own Button",
+            "raw = gpiozero's Button.when_pressed on the same MockFactory")
+    finally:
+        gpiozero.Device.pin_factory = None
 
 
 def main() -> int:

@@ -17,19 +17,6 @@ def test_every_gpiozero_name_of_a_pin(installation, name):
     assert inst.device("door").pins["pin"] == PinRef("pi", "GPIO17")
 
 
-@pytest.mark.parametrize(("pin", "says"), [
-    ('"J8:2"', "header pin 2 is power or ground"),
-    ('"P1:11"', "unknown pin 'P1:11'"),
-    ('"GPIO 17"', "unknown pin 'GPIO 17'"),
-])
-def test_unknown_pin_names(installation, pin, says):
-    toml = device("door", "button", f"pin = {pin}")
-    issue = the_problem(installation, toml)
-    assert (issue.line, issue.path) == (line(toml, "pin ="), "devices[0].pin")
-    assert says in issue.message
-    assert "J8:11" in issue.message or "power or ground" in issue.message
-
-
 def test_adc_channels_are_pins_of_the_chip(installation):
     inst = installation(device("knob", "analog", 'board = "MCP3008"\npin = 3')
                         + device("light", "analog", 'board = "mcp3008"\npin = "CH4"'))
