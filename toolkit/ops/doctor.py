@@ -151,9 +151,9 @@ def check_service(unit: str | None) -> Finding:
     state = (_tool(["systemctl", "is-active", unit]) or "").strip() or "not installed"
     if state == "active":
         return Finding("service", OK, f"{unit} is running")
-    return Finding("service", PROBLEM, f"{unit} is {state}",
-                   f"museokit service install PATH; then `museokit service logs PATH` says why "
-                   f"it stops" if state == "not installed" else f"journalctl -u {unit} -n 50")
+    fix = ("sudo museokit service install PATH" if state == "not installed"
+           else f"`journalctl -u {unit} -n 50` says why it stopped")
+    return Finding("service", PROBLEM, f"{unit} is {state}", fix)
 
 
 def run_checks(unit: str | None = None) -> list[Finding]:
