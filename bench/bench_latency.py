@@ -117,24 +117,35 @@ def run_producer(press: Callable[[Any], None], mark: list[int], seen: list[float
     return [ns / 1000 for ns in seen], count - len(seen)
 
 
-def run() -> list[Result]:
+Sampler = Callable[[int], tuple[list[float], int]]
+
+
+def alternating(measure: str, ours_block: Sampler, raw_block: Sampler, what: str,
+                raw_note: str) -> list[Result]:
+    """p50 and p99 of museokit beside the raw baseline, measured in alternating blocks so
+    that a busy neighbour hurts both alike; `what` describes one block for the progress line."""
     ours: list[float] = []
     raw: list[float] = []
     missed = 0
-    for block in range(BLOCKS):  # alternate, so that a busy neighbour hurts both alike
-        progress(f"block {block + 1}/{BLOCKS}: {SAMPLES // BLOCKS} button presses from a backend "
-                 f"thread, {GAP * 1000:g} ms apart, then as many raw SimpleQueue handoffs")
-        samples, lost = museokit_latencies(SAMPLES // BLOCKS)
+    for block in range(BLOCKS):
+        progress(f"block {block + 1}/{BLOCKS}: {SAMPLES // BLOCKS} {what}")
+        samples, lost = ours_block(SAMPLES // BLOCKS)
         ours += samples
         missed += lost
-        raw += raw_latencies(SAMPLES // BLOCKS)[0]
+        raw += raw_block(SAMPLES // BLOCKS)[0]
     note = f"{len(ours)} presses" + (f", {missed} MISSING" if missed else "")
     return [
-        Result("press → handler p50", percentile(ours, 50), percentile(raw, 50), "µs", 200,
-               note=note),
-        Result("press → handler p99", percentile(ours, 99), percentile(raw, 99), "µs", 200,
-               note="raw = threading handoff on a SimpleQueue, no museokit"),
+        Result(f"{measure} p50", percentile(ours, 50), percentile(raw, 50), "µs", 200, note=note),
+        Result(f"{measure} p99", percentile(ours, 99), percentile(raw, 99), "µs", 200,
+               note=raw_note),
     ]
+
+
+def run() -> list[Result]:
+    return alternating("press → handler", museokit_latencies, raw_latencies,
+                       f"button presses from a backend thread, {GAP * 1000:g} ms apart, then "
+                       "as many raw SimpleQueue handoffs",
+                       "raw = threading handoff on a SimpleQueue, no museokit")
 
 
 def main() -> int:

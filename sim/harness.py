@@ -40,10 +40,12 @@ class Seen:
 
 class Harness:
     def __init__(self, installation: Installation, *, slow_threshold: float = 0.1,
-                 record: bool = True) -> None:
+                 record: bool = True, backend: str = "sim", clock: VirtualClock | None = None
+                 ) -> None:
         self.installation = installation
-        self.clock = VirtualClock()
-        self.runtime = Runtime(installation, clock=self.clock, backend_override="sim",
+        self.clock = clock or VirtualClock()
+        # backend="gpio" runs the same installation on gpiozero (its MockFactory in tests).
+        self.runtime = Runtime(installation, clock=self.clock, backend_override=backend,
                                slow_threshold=slow_threshold)
         # Time every handler exactly: the slowest-handler report and slow-handler
         # warnings come from here (no watchdog thread runs on the virtual clock).

@@ -13,6 +13,9 @@ from toolkit.core.config import ConfigIssue, Installation, InstallationError, lo
 
 REPO = Path(__file__).resolve().parent.parent
 
+#: The `pins` fixture: gpiozero's MockFactory, for tests of the gpio backend.
+pytest_plugins = ["tests.gpio_pins"]
+
 #: The smallest installation: one button called door.
 ONE_BUTTON = """\
 [[devices]]

@@ -84,6 +84,21 @@ def _parser() -> argparse.ArgumentParser:
                         "at PORT (exactly one PORT)")
     boards.set_defaults(func=cmd_boards)
 
+    service = sub.add_parser("service", help="run an installation at boot as a systemd service",
+                             description="install: write and enable a systemd unit (restart "
+                                         "always, watchdog); status, logs, uninstall.")
+    service.add_argument("action", choices=("install", "status", "logs", "uninstall"))
+    service.add_argument("path", help="installation folder (or its installation.toml)")
+    service.add_argument("--user", help="install: who the service runs as (default: you)")
+    service.add_argument("-n", "--lines", type=int, default=100, help="logs: how many lines")
+    service.add_argument("-f", "--follow", action="store_true", help="logs: keep following")
+    service.set_defaults(func=cmd_service)
+
+    doctor = sub.add_parser("doctor", help="check this machine: GPIO, audio, display, disk, "
+                                           "clock, service")
+    doctor.add_argument("path", nargs="?", help="installation whose service to check too")
+    doctor.set_defaults(func=cmd_doctor)
+
     new = sub.add_parser("new", help="start a new installation from a template")
     new.add_argument("path")
     new.add_argument("--template", default="basic", help="template name (default: basic)")
@@ -170,12 +185,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     inst = _load(args.path)
     if inst is None:
         return EXIT_FAILED
+    from toolkit.ops.sdnotify import SystemdNotifier
+
     runtime = Runtime(inst, backend=args.backend)
     if not _start(runtime):
         return EXIT_FAILED
     backends = ", ".join(sorted(set(runtime.device_backend.values()))) or "no devices"
-    return _until_signalled(runtime, f"museokit: {inst.name} ready — {len(inst.devices)} "
-                                     f"devices on {backends}")
+    if inst.schedule is not None:
+        from toolkit.ops.display_power import choose, follow_schedule
+
+        follow_schedule(runtime.bus, choose(inst.schedule.display))
+    notifier = SystemdNotifier(runtime.loop)  # READY=1 and watchdog pings under systemd
+    try:
+        return _until_signalled(runtime, f"museokit: {inst.name} ready — {len(inst.devices)} "
+                                         f"devices on {backends}", notifier.start)
+    finally:
+        notifier.stop()
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -357,6 +382,46 @@ def cmd_boards(args: argparse.Namespace) -> int:
         print(f"museokit: {exc}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def cmd_service(args: argparse.Namespace) -> int:
+    from toolkit.ops.service import ServiceError, Systemd
+
+    inst = _load(args.path)
+    if inst is None:
+        return EXIT_FAILED
+    systemd = Systemd()
+    try:
+        if args.action == "install":
+            path = systemd.install(inst, args.user)
+            print(f"installed {path}: starts at boot, restarts if it stops or hangs; "
+                  f"`museokit service status {args.path}` shows how it runs")
+        elif args.action == "uninstall":
+            print(f"removed {systemd.uninstall(inst)}")
+        elif args.action == "status":
+            return systemd.status(inst)
+        else:
+            return systemd.logs(inst, args.lines, args.follow)
+    except ServiceError as exc:
+        print(f"museokit: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from toolkit.ops.doctor import PROBLEM, report, run_checks
+    from toolkit.ops.service import unit_name
+
+    unit = None
+    if args.path is not None:
+        inst = _load(args.path)
+        if inst is None:
+            return EXIT_FAILED
+        unit = unit_name(inst)
+    findings = run_checks(unit)
+    for line in report(findings):
+        print(line)
+    return EXIT_FAILED if any(f.status == PROBLEM for f in findings) else EXIT_OK
 
 
 def cmd_new(args: argparse.Namespace) -> int:

@@ -21,7 +21,8 @@ from toolkit.core.backend import Backend
 from toolkit.core.device import CommandError, Device, check_call
 from toolkit.core.events import NAME_RE
 from toolkit.core.options import OptionError
-from toolkit.core.pins import PinRef, normalise_pin
+from toolkit.core.pins import ADC_SPI_PINS, BUS_PINS, PinRef, bus_of, is_adc, normalise_pin
+from toolkit.core.schedule import SCHEDULE_EVENTS, SCHEDULE_ID, Schedule, parse_schedule
 from toolkit.core.states import STATES_ID, StateConfig, StateMachine
 from toolkit.core.suggest import suggest
 from toolkit.core.tomlmap import Path as KeyPath
@@ -33,10 +34,11 @@ DEFAULT_BEHAVIOUR = "behaviour.py"
 #: Names a device id may not take: they are the behaviour API or Python keywords.
 RESERVED_IDS = frozenset({STATES_ID, "installation", "on", "after", "every", "goto", "state",
                           "enter", "lockout", "device", "log", "command", "options", "event",
-                          "print", "sim"})
+                          "print", "sim", SCHEDULE_ID})
 
-_TOP_LEVEL = ("installation", "devices", "states", "rules", "options")
-_INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description")
+_TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule")
+_INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description",
+                      *(f"{bus}_pins_as_gpio" for bus in BUS_PINS))
 _DEVICE_COMMON = ("id", "kind", "backend", "board", "label", "description")
 _STATE_KEYS = ("name", "idle", "timeout", "then")
 _RULE_KEYS = ("when", "value", "in_state", "do", "cooldown", "lockout", "until")
@@ -119,6 +121,8 @@ class Installation:
     warnings: list[ConfigIssue] = field(default_factory=list)
     #: Each backend's own table (`[serial]`), checked, defaults not filled in.
     backend_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Opening hours (`[schedule]`); None: always open.
+    schedule: Schedule | None = None
 
     def device(self, device_id: str) -> DeviceConfig:
         return next(d for d in self.devices if d.id == device_id)
@@ -128,6 +132,8 @@ class Installation:
         names = {d.id: d.cls.all_events() for d in self.devices}
         if self.states:
             names[STATES_ID] = tuple(s.name for s in self.states)
+        if self.schedule is not None:
+            names[SCHEDULE_ID] = SCHEDULE_EVENTS
         return names
 
 
@@ -170,6 +176,8 @@ class _Checker:
         #: Backend tables (`[serial]`) as given, and the classes of backends named in the file.
         self.backend_options: dict[str, dict[str, Any]] = {}
         self.backend_classes: dict[str, type[Backend] | None] = {}
+        #: Every pin given, with where it is written and its device: for the bus-pin check.
+        self.pins_given: list[tuple[KeyPath, str, PinRef]] = []
 
     # -- reporting ------------------------------------------------------------------
     def error(self, path: KeyPath, message: str, hint: str = "") -> None:
@@ -241,9 +249,15 @@ class _Checker:
                 self.backend_table(table, data[table])
 
         devices = self.devices(data.get("devices", []))
+        self.check_bus_pins(head)
         states = self.states(data.get("states", []))
+        schedule = None
+        if "schedule" in data:
+            schedule = parse_schedule(self.section(data, "schedule"),
+                                      lambda path, message, hint: self.error(
+                                          ("schedule", *path), message, hint))
         known_ids = {d.id: d.cls for d in devices}
-        rules = self.rules(data.get("rules", []), known_ids, states)
+        rules = self.rules(data.get("rules", []), known_ids, states, schedule is not None)
         options = data.get("options", {})
         if not isinstance(options, dict):
             self.error(("options",), "expected a table: write [options]")
@@ -251,7 +265,8 @@ class _Checker:
         if self.issues:
             raise InstallationError(self.issues)
         return Installation(folder, self.file, name, site, node, backend, behaviour, devices,
-                            states, rules, options, self.warnings, self.backend_options)
+                            states, rules, options, self.warnings, self.backend_options,
+                            schedule)
 
     def section(self, data: dict[str, Any], name: str) -> dict[str, Any]:
         value = data.get(name, {})
@@ -409,6 +424,7 @@ class _Checker:
                 continue
             pins_used[ref] = dev_id
             pins[pin_key] = ref
+            self.pins_given.append(((*path, pin_key), dev_id, ref))
         options: dict[str, Any] = {}
         for name, opt in cls.options.items():
             if name not in table:
@@ -426,6 +442,29 @@ class _Checker:
                            label if isinstance(label, str) else "", line_of(self.lines, path))
         self.check_on_backend(path, cfg)
         return cfg
+
+    def check_bus_pins(self, head: dict[str, Any]) -> None:
+        """Pi pins that belong to I2C or SPI: an error if an ADC in this installation uses
+        that bus, a warning unless `[installation] <bus>_pins_as_gpio = true` says so."""
+        adc = next((dev_id for _, dev_id, ref in self.pins_given if is_adc(ref.board)), None)
+        freed = {bus for bus in BUS_PINS if head.get(f"{bus}_pins_as_gpio") is True}
+        for bus in BUS_PINS:
+            key = f"{bus}_pins_as_gpio"
+            if key in head and not isinstance(head[key], bool):
+                self.error(("installation", key), f"expected true or false, got {head[key]!r}")
+        for path, dev_id, ref in self.pins_given:
+            found = bus_of(ref)
+            if found is None:
+                continue
+            bus, role = found
+            if adc is not None and bus == "spi" and int(ref.name[4:]) in ADC_SPI_PINS:
+                self.error(path, f"pin {ref} is {role}, which the ADC of device {adc!r} uses",
+                           "move this device to a free GPIO (4, 5, 6, 12, 13, 16-27)")
+            elif bus not in freed:
+                self.warn(path, f"pin {ref} of device {dev_id!r} is {role}: it works as a GPIO "
+                          f"only while {bus.upper()} is off (raspi-config, Interface Options)",
+                          f"if that is intended, say {bus}_pins_as_gpio = true in [installation]; "
+                          "otherwise use a free GPIO (4, 5, 6, 12, 13, 16-27)")
 
     # -- states ---------------------------------------------------------------------
     def states(self, raw: Any) -> list[StateConfig]:
@@ -453,12 +492,14 @@ class _Checker:
 
     # -- rules ----------------------------------------------------------------------
     def rules(self, raw: Any, devices: dict[str, type[Device]],
-              states: list[StateConfig]) -> list[RuleConfig]:
+              states: list[StateConfig], scheduled: bool) -> list[RuleConfig]:
         result = []
         events = {dev_id: cls.all_events() for dev_id, cls in devices.items()}
         state_names = [s.name for s in states]
         if states:
             events[STATES_ID] = tuple(state_names)
+        if scheduled:
+            events[SCHEDULE_ID] = SCHEDULE_EVENTS
         for i, table in enumerate(self.tables(raw, "rules")):
             path: KeyPath = ("rules", i)
             self.unknown_keys(path, table, _RULE_KEYS, "a rule")

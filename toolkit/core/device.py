@@ -12,8 +12,10 @@ gpiozero vocabulary works: `button.when_pressed = greet`, `button.is_active`,
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,8 @@ from toolkit.core.loop import Loop, Timer
 from toolkit.core.options import Option
 from toolkit.core.pins import PinRef
 from toolkit.core.suggest import suggest
+
+log = logging.getLogger("museokit.device")
 
 Role = Literal["input", "output", "logic"]
 #: Where a `check_options` problem is: an option's name, or a path inside it.
@@ -49,9 +53,20 @@ class CommandError(ValueError):
 
 
 def command(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a device method as a command that rules, behaviours and MQTT may call."""
-    fn.museokit_command = True  # type: ignore[attr-defined]
-    return fn
+    """Mark a device method as a command that rules, behaviours and MQTT may call.
+
+    While the device is asleep (outside opening hours) a command does nothing, whoever
+    calls it: a behaviour's `every()` cannot light a lamp at night.
+    """
+    @functools.wraps(fn)
+    def unless_asleep(self: Device, *args: Any, **kwargs: Any) -> Any:
+        if self.asleep:
+            log.debug("%s.%s dropped: asleep outside opening hours", self.id, fn.__name__)
+            return None
+        return fn(self, *args, **kwargs)
+
+    unless_asleep.museokit_command = True  # type: ignore[attr-defined]
+    return unless_asleep
 
 
 @dataclass
@@ -105,6 +120,8 @@ class Device:
         self._state: dict[str, Any] = {}
         self._when: dict[str, Subscription] = {}
         self._timers: dict[str, Timer] = {}
+        #: Outside opening hours (see `sleep`).
+        self.asleep = False
 
     # -- lifecycle -------------------------------------------------------------------
     def open(self) -> None:
@@ -114,6 +131,20 @@ class Device:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+
+    def sleep(self) -> None:
+        """The gallery closed: from now on inputs are ignored and commands do nothing
+        (see `command`). Devices with outputs extend this to put them in a safe state
+        first (LEDs and relays off, servos at rest, sound stopped)."""
+        self.asleep = True
+        self.set_state(asleep=True)
+
+    def wake(self) -> None:
+        """The gallery opened: inputs and commands count again; outputs stay as sleep left
+        them until something commands them (rules on `schedule.open` or the first state)."""
+        if self.asleep:
+            self.asleep = False
+            self.set_state(asleep=False)
 
     # -- helpers for subclasses ------------------------------------------------------
     @property
@@ -134,7 +165,13 @@ class Device:
         return self.backend.open_output(self.id, signal, self.pin_refs.get(pin_key), **params)
 
     def _make_sink(self) -> Callable[[Any], None]:
-        return self.on_input
+        on_input = self.on_input
+
+        def sink(value: Any) -> None:
+            if not self.asleep:
+                on_input(value)
+
+        return sink
 
     def on_input(self, value: Any) -> None:
         """A new reading from the backend, on the loop thread. Input devices override."""

@@ -18,6 +18,7 @@ from toolkit.core.config import Action, Installation, RuleConfig
 from toolkit.core.device import CommandError, Device, DeviceContext
 from toolkit.core.events import Event
 from toolkit.core.loop import Loop
+from toolkit.core.schedule import SCHEDULE_ID, ScheduleKeeper
 from toolkit.core.states import STATES_ID, StateMachine
 from toolkit.core.triggers import ANY_VALUE, Lockout, Trigger
 
@@ -50,6 +51,7 @@ class Runtime:
         self.custom_events: dict[str, set[str] | None] = {}
         self._subscriptions: list[Subscription] = []
         self._ctx: DeviceContext | None = None
+        self.keeper: ScheduleKeeper | None = None
         self.started = False
 
     # -- start and stop ---------------------------------------------------------------
@@ -85,6 +87,9 @@ class Runtime:
                 backend.start()
             if self.states is not None:
                 self.states.open()
+            if inst.schedule is not None:
+                self.keeper = ScheduleKeeper(self.loop, inst.schedule, self._opening_hours)
+                self.keeper.start()
         except BaseException:
             self.close()
             raise
@@ -93,6 +98,8 @@ class Runtime:
                  ", ".join(sorted(set(self.device_backend.values()))) or "no backend")
 
     def close(self) -> None:
+        if self.keeper is not None:
+            self.keeper.stop()
         for device in reversed(list(self.devices.values())):
             try:
                 device.close()
@@ -204,6 +211,18 @@ class Runtime:
         device = self.devices.get(device_id)
         if device is not None:
             device.set_online(online, reason)
+
+    def _opening_hours(self, is_open: bool, first: bool) -> None:
+        """The gallery opened or closed (or the installation started): wake or sleep every
+        input and output, start an opening from the first state, and say so on the bus."""
+        for device in self.devices.values():
+            if device.role != "logic":
+                device.wake() if is_open else device.sleep()
+        if is_open and not first and self.states is not None:
+            self.states.goto(self.states.initial)
+        self.emit(SCHEDULE_ID, "open" if is_open else "closed")
+        log.log(logging.DEBUG if first else logging.INFO, "%s: %s", self.installation.name,
+                "open: awake" if is_open else "closed: asleep until opening time")
 
     def _is_visitor(self, event: Event) -> bool:
         return event.device in self.input_ids

@@ -57,6 +57,10 @@ class Buzzer(Device):
         self._tone: float | None = None
         self.stop()
 
+    def sleep(self) -> None:
+        self.stop()
+        super().sleep()
+
     @property
     def value(self) -> float | None:
         """The pitch playing or beeping, in Hz; None when silent."""

@@ -46,7 +46,8 @@ class DistanceSensor(Device):
 
     def open(self) -> None:
         self.channel: InputChannel = self.open_input("distance", "trigger",
-                                                     echo=self.pin_refs.get("echo"))
+                                                     echo=self.pin_refs.get("echo"),
+                                                     max_distance=self.opts["max_distance"])
         zones = sorted(self.opts["zones"].items(), key=lambda item: item[1])
         self._zone_names: list[str | None] = [name for name, _ in zones] + [None]
         self._zones = Bands([edge for _, edge in zones], self.opts["hysteresis"],

@@ -30,6 +30,10 @@ class Led(Device):
         self._level = 0.0
         self._write(0.0, "off")
 
+    def sleep(self) -> None:
+        self.off()
+        super().sleep()
+
     @property
     def value(self) -> float:
         return self._level

@@ -43,6 +43,10 @@ class PixelStrip(Device):
         self._started = 0.0
         self._show(self._frame)
 
+    def sleep(self) -> None:
+        self.off()
+        super().sleep()
+
     @property
     def value(self) -> tuple[RGB, ...]:
         """The colour of every pixel now (animations included)."""

@@ -23,6 +23,10 @@ class Relay(Device):
                                                        active_high=self.opts["active_high"])
         self._set(False)
 
+    def sleep(self) -> None:
+        self.off()
+        super().sleep()
+
     # gpiozero vocabulary
     @property
     def value(self) -> int:

@@ -3,7 +3,8 @@
 The output's value is the pulse width in seconds: `min_pulse_width` at
 `min_angle`, `max_pulse_width` at `max_angle`, in a straight line between. Set
 `min_angle` above `max_angle` to turn the other way. The servo starts detached
-(no pulses: it does not move or hold) until the first `angle`.
+(no pulses: it does not move or hold) until the first `angle`. Outside opening hours
+it turns to `rest_angle` if given, then goes limp.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from toolkit.core.device import CommandError, Device, command
 from toolkit.core.options import Option
 
 DEGREES = Option(float, 0.0, "degrees")
+#: Seconds a servo gets to reach its rest angle before it goes limp.
+REST_TIME = 1.0
 
 
 class Servo(Device):
@@ -30,12 +33,25 @@ class Servo(Device):
         "max_pulse_width": Option(float, 0.002, "pulse in seconds for max_angle (0.002 is "
                                   "2 ms; many servos turn further, up to 0.0025)",
                                   min=0.0001, max=0.01),
+        "rest_angle": Option(float, None, "angle to turn to when the gallery closes, before the "
+                             "servo goes limp; leave out to just go limp where it is"),
     }
 
     def open(self) -> None:
-        self.channel: OutputChannel = self.open_output("servo")
+        self.channel: OutputChannel = self.open_output(
+            "servo", min_pulse_width=self.opts["min_pulse_width"],
+            max_pulse_width=self.opts["max_pulse_width"])
         self._width: float | None = None
         self.detach()
+
+    def sleep(self) -> None:
+        rest = self.opts["rest_angle"]
+        if rest is None:
+            self.detach()
+        else:
+            self.angle(rest)
+            self.later("rest", REST_TIME, self._go_limp)
+        super().sleep()
 
     @property
     def pulse_width(self) -> float | None:
@@ -52,6 +68,11 @@ class Servo(Device):
         if opts["min_angle"] == opts["max_angle"]:
             return [("max_angle", f"min_angle and max_angle are both {opts['min_angle']:g}; set "
                      "them to the two ends of the servo's travel")]
+        rest = opts["rest_angle"]
+        low, high = sorted((opts["min_angle"], opts["max_angle"]))
+        if rest is not None and not low <= rest <= high:
+            return [("rest_angle", f"rest_angle {rest:g} is outside {low:g}..{high:g}; pick an "
+                     "angle the servo can reach")]
         return []
 
     @command
@@ -73,6 +94,9 @@ class Servo(Device):
     @command
     def detach(self) -> None:
         """Stop sending pulses: the servo goes limp (and quiet)."""
+        self._go_limp()
+
+    def _go_limp(self) -> None:
         self._width = None
         self.channel.write(None)
         self.set_state(label="detached", angle=None, pulse_width=None)
