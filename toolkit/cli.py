@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run an installation on its hardware")
     run.add_argument("path", help="installation folder (or its installation.toml)")
     run.add_argument("--backend", help="default backend for devices without one (gpio, sim, ...)")
+    run.add_argument("--display", choices=("fullscreen", "window", "headless"),
+                     help="how screens show (default: fullscreen, cursor hidden)")
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check", help="check an installation file and its behaviour")
@@ -73,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--camera", metavar="FILE_OR_NUMBER",
                      help="what every camera watches: a video file, or a webcam number (0 is "
                           "the laptop's own); overrides sim_source")
+    sim.add_argument("--display", choices=("fullscreen", "window", "headless"),
+                     help="how screens show (default: a window if there is a desktop, else headless)")
     sim.set_defaults(func=cmd_sim)
 
     boards = sub.add_parser("boards", help="list the museokit boards plugged in (serial)",
@@ -140,8 +144,12 @@ def _start(runtime: Runtime) -> bool:
     return True
 
 
-def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | None = None) -> int:
-    """Run in real time until SIGINT/SIGTERM (or `quit`), then close cleanly."""
+def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | None = None,
+                     display: str | None = None, kiosk: bool = False) -> int:
+    """Run in real time until SIGINT/SIGTERM (or `quit`), then close cleanly.
+
+    With a screen, the display takes the main thread and the runtime loop runs on another.
+    """
     def stop(signum: int, frame: object) -> None:
         log.info("%s received, stopping", signal.Signals(signum).name)
         runtime.stop()
@@ -151,7 +159,7 @@ def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | N
         if before is not None:
             before()
         print(ready, flush=True)
-        runtime.run_forever()
+        _serve(runtime, display, kiosk)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -160,6 +168,15 @@ def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | N
         print(f"museokit: stopped after {runtime.bus.published} events, "
               f"{stats.errors} handler errors", flush=True)
     return EXIT_OK
+
+
+def _serve(runtime: Runtime, display: str | None, kiosk: bool) -> None:
+    if not any(getattr(d.cls, "draw", None) for d in runtime.installation.devices):
+        runtime.run_forever()
+        return
+    from toolkit.media.display import DisplayHost, default_mode, screens_of
+
+    DisplayHost(runtime, screens_of(runtime), display or default_mode(kiosk)).run()
 
 
 # -- commands ------------------------------------------------------------------------
@@ -175,7 +192,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     backends = ", ".join(sorted(set(runtime.device_backend.values()))) or "no devices"
     return _until_signalled(runtime, f"museokit: {inst.name} ready — {len(inst.devices)} "
-                                     f"devices on {backends}")
+                                     f"devices on {backends}", display=args.display, kiosk=True)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -191,6 +208,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not _start(runtime):
         return EXIT_FAILED
     runtime.close()
+    if any(getattr(d.cls, "media_commands", ()) for d in inst.devices):
+        from toolkit.media.check import check_media
+
+        problems = check_media(inst)
+        if problems:
+            _print_issues(problems)
+            return EXIT_FAILED
     for line in _summary(inst):
         print(line)
     return EXIT_OK
@@ -233,7 +257,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
         return _run_scenarios(inst, [Path(s) for s in args.scenario])
     if args.visitors is not None:
         return _run_day(inst, args.visitors, args.hours, args.seed)
-    return _run_live(inst, args.duration)
+    return _run_live(inst, args.duration, args.display)
 
 
 def _use_camera(inst: Installation, camera: str) -> None:
@@ -244,7 +268,7 @@ def _use_camera(inst: Installation, camera: str) -> None:
             device.options["sim_source"] = source
 
 
-def _run_live(inst: Installation, duration: float | None) -> int:
+def _run_live(inst: Installation, duration: float | None, display: str | None = None) -> int:
     from sim.console import Console
     from toolkit.core.runtime import Runtime
 
@@ -263,7 +287,8 @@ def _run_live(inst: Installation, duration: float | None) -> int:
     inputs = [d.id for d in inst.devices if d.cls.role == "input"]
     hint = f"type 'help', or e.g. '{_example(inst)}'" if inputs else "no input devices"
     return _until_signalled(runtime, f"museokit: {inst.name} ready — {len(inst.devices)} "
-                                     f"devices on sim (headless; {hint}; Ctrl-C to stop)", begin)
+                                     f"devices on sim (headless; {hint}; Ctrl-C to stop)", begin,
+                            display)
 
 
 def _example(inst: Installation) -> str:
