@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,10 @@ from sim.harness import Harness
 from toolkit.core.config import ConfigIssue, Installation, InstallationError, load_installation
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Screens and sound run headless in tests: SDL's dummy video and audio drivers.
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 #: The smallest installation: one button called door.
 ONE_BUTTON = """\

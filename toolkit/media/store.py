@@ -53,6 +53,9 @@ class MediaStore:
                 and len(self._videos) < MAX_PRELOADED_VIDEOS:
             self._videos[(name, loop)] = self._open(name, loop)
 
+    def is_preloaded(self, name: str, loop: bool = False) -> bool:
+        return name in self._images or (name, loop) in self._videos
+
     def _open(self, name: str, loop: bool) -> VideoSource:
         if kind_of(name) != "video":
             raise MediaError(f"{name}: not a video file name (.mp4, .mov, .avi, .mkv, .webm)")

@@ -44,9 +44,13 @@ def font(path: str | None, size: int) -> pygame.font.Font:
 
 def missing_glyphs(path: str | None, text: str) -> str:
     """The characters of `text` the font has no glyph for (spaces and line breaks aside)."""
+    import pygame.freetype  # says None for a missing glyph, where pygame.font draws a box
+
     chars = sorted({c for c in text if not c.isspace()})
     with _lock:
-        metrics = font(path, 24).metrics("".join(chars))
+        if not pygame.freetype.get_init():
+            pygame.freetype.init()
+        metrics = pygame.freetype.Font(path, 24).get_metrics("".join(chars))
     return "".join(c for c, m in zip(chars, metrics, strict=True) if m is None)
 
 
