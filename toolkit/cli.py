@@ -176,7 +176,11 @@ def _serve(runtime: Runtime, display: str | None, kiosk: bool) -> None:
         return
     from toolkit.media.display import DisplayHost, default_mode, screens_of
 
-    DisplayHost(runtime, screens_of(runtime), display or default_mode(kiosk)).run()
+    host = DisplayHost(runtime, screens_of(runtime), display or default_mode(kiosk))
+    try:
+        host.run()
+    finally:
+        host.close()
 
 
 # -- commands ------------------------------------------------------------------------

@@ -109,7 +109,10 @@ class DisplayHost:
         self.frames += 1
 
     def run(self) -> None:
-        """Run the installation: its loop on a thread, the display here, until it stops."""
+        """Run the installation: its loop on a thread, the display here, until it stops.
+
+        The window stays open (its last frame readable) until `close()`.
+        """
         if self.surface is None:
             self.open()
         self.runtime.start_in_thread()
@@ -123,7 +126,10 @@ class DisplayHost:
             self.runtime.stop()
             if not self.runtime.join(5):
                 log.error("display: the runtime loop did not stop within 5 s")
-            pygame.display.quit()
+
+    def close(self) -> None:
+        pygame.display.quit()
+        self.surface = None
 
     def _handle_events(self) -> None:
         for event in pygame.event.get():

@@ -40,7 +40,7 @@ def resolve(folder: Path | None, name: str) -> Path:
     if path.is_file():
         return path
     for form in ("NFC", "NFD"):
-        other = path.parent / unicodedata.normalize(form, path.name)
+        other = Path(unicodedata.normalize(form, str(path)))
         if other.is_file():
             return other
     near = _near_names(path)
@@ -62,6 +62,4 @@ def _near_names(path: Path) -> list[str]:
     """Media files beside where `path` was expected, to show what is there (at most 5)."""
     if not path.parent.is_dir():
         return []
-    kind = kind_of(path.name)
-    names = sorted(p.name for p in path.parent.iterdir() if p.is_file() and kind_of(p.name) == kind)
-    return names[:5]
+    return sorted(p.name for p in path.parent.iterdir() if p.is_file() and kind_of(p.name))[:5]

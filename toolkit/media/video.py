@@ -17,9 +17,11 @@ reopen), so the seam is one frame after another like any other.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from queue import Empty, Full, Queue
@@ -84,6 +86,7 @@ class VideoSource:
         self._thread = threading.Thread(target=self._decode, args=(capture,),
                                         name=f"video {name}", daemon=True)
         self._thread.start()
+        _live.add(self)
 
     @property
     def duration(self) -> float:
@@ -113,8 +116,11 @@ class VideoSource:
                 self._index, self._frame = item
             return self._index, self._frame
 
-    def close(self) -> None:
+    def close(self, wait: float = 0.0) -> None:
+        """Stop decoding; with `wait`, give the decoder thread that long to end."""
         self._stop.set()
+        if wait:
+            self._thread.join(wait)
 
     # -- the decoder thread ---------------------------------------------------------------
     def _decode(self, capture: Any) -> None:
@@ -152,3 +158,14 @@ class VideoSource:
             except Full:
                 continue
         return False
+
+
+#: Sources whose decoder may still run: stopped before the interpreter exits, since a
+#: thread still inside FFmpeg at that moment aborts the process.
+_live: weakref.WeakSet[VideoSource] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all() -> None:
+    for source in list(_live):
+        source.close(wait=1.0)
