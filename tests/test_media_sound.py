@@ -9,8 +9,8 @@ import numpy as np
 import pygame
 import pytest
 
-from tests.mediakit import FPS, RED, SIZE, make_media, near
 from tests.conftest import write_installation
+from tests.mediakit import FPS, RED, SIZE, make_media, near
 from toolkit.core.clock import RealClock
 from toolkit.core.config import load_installation
 from toolkit.core.device import CommandError
