@@ -215,10 +215,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if any(getattr(d.cls, "media_commands", ()) for d in inst.devices):
         from toolkit.media.check import check_media
 
-        problems = check_media(inst)
+        problems, checked = check_media(inst)
         if problems:
             _print_issues(problems)
             return EXIT_FAILED
+        print(*_summary(inst), f"  media   {checked} files, each found and decoded", sep="\n")
+        return EXIT_OK
     for line in _summary(inst):
         print(line)
     return EXIT_OK
@@ -227,9 +229,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _summary(inst: Installation) -> list[str]:
     lines = [f"{inst.file}: OK — {inst.name!r} (site {inst.site}, node {inst.node})"]
     for d in inst.devices:
-        pins = ", ".join(f"{k} {v}" for k, v in d.pins.items()) or "no pin yet"
+        pins = ", ".join(f"{k} {v}" for k, v in d.pins.items()) or ("no pin yet" if d.cls.pins else "")
         backend = f", backend {d.backend}" if d.backend else ""
-        lines.append(f"  device  {d.id:<14} {d.kind:<11} {pins}{backend}")
+        lines.append(f"  device  {d.id:<14} {d.kind:<11} {pins}{backend}".rstrip())
     if inst.states:
         names = " → ".join(s.name for s in inst.states)
         lines.append(f"  states  {names} (starts in {inst.states[0].name})")
@@ -257,6 +259,10 @@ def cmd_sim(args: argparse.Namespace) -> int:
     if (args.scenario or args.visitors is not None) and not args.verbose:
         # Batch runs print a report; the behaviour's own info lines would bury it.
         logging.getLogger().setLevel(logging.WARNING)
+    if args.scenario or args.visitors is not None:
+        # Batch runs are headless: screens draw nowhere, sound plays nowhere.
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     if args.scenario:
         return _run_scenarios(inst, [Path(s) for s in args.scenario])
     if args.visitors is not None:

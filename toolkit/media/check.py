@@ -17,8 +17,9 @@ from toolkit.media.refs import MediaRef, media_refs
 from toolkit.media.video import VideoSource
 
 
-def check_media(inst: Installation) -> list[ConfigIssue]:
-    """One issue per media reference that is missing or does not decode."""
+def check_media(inst: Installation) -> tuple[list[ConfigIssue], int]:
+    """One issue per media reference that is missing or does not decode, and how many
+    files were checked."""
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     issues = []
     checked: dict[str, str | None] = {}
@@ -28,7 +29,7 @@ def check_media(inst: Installation) -> list[ConfigIssue]:
         problem = checked[ref.name]
         if problem is not None:
             issues.append(ConfigIssue(str(ref.file), ref.line, ref.key, problem))
-    return issues
+    return issues, len(checked)
 
 
 def _problem(inst: Installation, ref: MediaRef) -> str | None:

@@ -16,19 +16,24 @@ import pygame
 from toolkit.media.files import MediaError
 
 _lock = threading.Lock()
+#: Why the mixer could not start: asked once, not at every sound (a failed open is slow).
+_failure: list[MediaError] = []
 
 
 def get_mixer(channels: int = 8) -> Any:
     """`pygame.mixer`, started with at least `channels` channels; MediaError if there is no
     sound output."""
     with _lock:
+        if _failure:
+            raise _failure[0]
         if not pygame.mixer.get_init():
             try:
                 pygame.mixer.init(44100, -16, 2, 512)
             except pygame.error as exc:
-                raise MediaError(f"no sound output ({exc}) — check the speaker or HDMI audio is "
-                                 "connected and selected (`raspi-config`, System, Audio); "
-                                 "SDL_AUDIODRIVER=dummy runs silent") from None
+                _failure.append(MediaError(
+                    f"no sound output ({exc}) — check the speaker or HDMI audio is connected and "
+                    "selected (`raspi-config`, System, Audio); SDL_AUDIODRIVER=dummy runs silent"))
+                raise _failure[0] from None
         if pygame.mixer.get_num_channels() < channels:
             pygame.mixer.set_num_channels(channels)
         return pygame.mixer
