@@ -14,13 +14,15 @@ from time import perf_counter
 import bench_bus
 import bench_gallery_day
 import bench_latency
+import bench_media
 import bench_serial
 import bench_startup
 import bench_vision
 from _common import Result, report
 
 BENCHES = {"bus": bench_bus, "latency": bench_latency, "day": bench_gallery_day,
-           "startup": bench_startup, "serial": bench_serial, "vision": bench_vision}
+           "startup": bench_startup, "serial": bench_serial, "vision": bench_vision,
+           "media": bench_media}
 
 
 def main(argv: list[str]) -> int:
