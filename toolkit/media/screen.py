@@ -26,12 +26,12 @@ from typing import Any
 
 import pygame
 
-from toolkit.core.device import CommandError, Device, command
+from toolkit.core.device import CommandError, command
 from toolkit.core.options import SECONDS, Option
 from toolkit.media import text as texts
+from toolkit.media.device import MediaDevice
 from toolkit.media.files import MediaError, kind_of, resolve, sidecar
 from toolkit.media.mixer import load_sound
-from toolkit.media.refs import media_refs
 from toolkit.media.scenes import ImageScene, Scene, SlideshowScene, Style, TextScene, VideoScene
 from toolkit.media.store import MediaStore
 
@@ -42,12 +42,9 @@ ROTATIONS = (0, 90, 180, 270)
 THEN_WORDS = ("attract", "blank", "stay")
 
 
-class Screen(Device):
+class Screen(MediaDevice):
     kind = "screen"
-    role = "output"
-    pins = ()
     summary = "a screen or projector (HDMI): images, slideshows, seamless video, text, attract loop"
-    events = ("started", "finished", "error")
     media_commands = ("show", "play", "slideshow")
     media_options = ("attract",)
     options = {
@@ -70,6 +67,7 @@ class Screen(Device):
     }
 
     def open(self) -> None:
+        super().open()
         o = self.opts
         self.rotation = o["rotate"]
         self.size = (o["width"], o["height"])
@@ -83,12 +81,9 @@ class Screen(Device):
         self._lock = threading.Lock()
         self._scene: Scene = Scene(self.style)
         self._rotated: dict[tuple[int, int], pygame.Surface] = {}
-        self._reported: set[str] = set()
         self._soundtrack = False
         self._then = "stay"
         self.set_state(label="blank", shows=None, attract=False)
-        # Begin once the loop runs: `museokit check` opens devices without running them.
-        self.ctx.loop.call_later(0, self._begin, name=f"{self.id} start")
 
     def close(self) -> None:
         super().close()
@@ -218,7 +213,7 @@ class Screen(Device):
     def preload(self, *items: Any) -> None:
         """Decode images and open videos now, so showing them later takes no time."""
         for name in _flatten(items):
-            self._preload(str(name), loop=False)
+            self.preload_media(str(name), loops=False)
 
     # -- outside opening hours (issue 3's hooks) --------------------------------------------
     def sleep(self) -> None:
@@ -228,20 +223,15 @@ class Screen(Device):
         self.attract()
 
     # -- internals --------------------------------------------------------------------------
-    def _begin(self) -> None:
+    def begin(self) -> bool:
         self.attract()
-        installation = self.ctx.installation
-        if installation is None:
-            return
-        for ref in media_refs(installation):
-            if ref.device == self.id:
-                self._preload(ref.name, ref.loops)
+        return True
 
-    def _preload(self, name: str, loop: bool) -> None:
+    def preload_media(self, name: str, loops: bool) -> None:
         try:
-            self.store.preload(name, loop)
+            self.store.preload(name, loops)
         except MediaError as exc:
-            self._report(name, str(exc))
+            self.report(name, str(exc))
 
     def _play(self, path: str, then: str, loop: bool, caption: str | None, attract: bool) -> None:
         def scene() -> Scene:
@@ -256,7 +246,7 @@ class Screen(Device):
                 self.later("end", source.duration, self._ended, path, then)
             self._start_soundtrack(path, source.duration if loop else None)
             if not attract:
-                self._preload(path, loop)  # ready again for the next visitor
+                self.preload_media(path, loop)  # ready again for the next visitor
 
     def _slideshow(self, names: list[str], interval: float, transition: str, loop: bool, then: str,
                    attract: bool) -> None:
@@ -285,7 +275,7 @@ class Screen(Device):
         try:
             scene = make()
         except MediaError as exc:
-            self._report(name, str(exc))
+            self.report(name, str(exc))
             self.emit("error", str(exc))
             if attract:
                 self._present(Scene(self.style), "blank", None, attract=True)
@@ -328,19 +318,13 @@ class Screen(Device):
     def _caption(self, name: str, given: str | None) -> str | None:
         return given if given is not None else self.opts["captions"].get(name)
 
-    def _report(self, name: str, message: str) -> None:
-        """Log a media problem once per file (an attract loop retrying must not flood the log)."""
-        if name not in self._reported:
-            self._reported.add(name)
-            log.error("%s: %s", self.id, message)
-
     def _on_short(self, name: str, decoded: int, expected: int) -> None:
         """From a decoder thread: a video ended before its header said it would."""
         self.ctx.loop.call_soon_threadsafe(self._video_short, name, decoded, expected)
 
     def _video_short(self, name: str, decoded: int, expected: int) -> None:
         if expected:
-            self._report(name, f"{name}: only {decoded} of its {expected} frames decode — the file is "
+            self.report(name, f"{name}: only {decoded} of its {expected} frames decode — the file is "
                                "truncated or damaged; copy or export it again")
         scene = self.scene
         if isinstance(scene, VideoScene) and scene.source.name == name and not scene.source.loop:
@@ -359,7 +343,7 @@ class Screen(Device):
             load_sound(track, track.name, stream=True)
             pygame.mixer.music.play()
         except (MediaError, pygame.error) as exc:
-            self._report(str(track), f"{exc} (the video plays silent)")
+            self.report(str(track), f"{exc} (the video plays silent)")
             return
         self._soundtrack = True
         if loop_seconds:

@@ -20,23 +20,20 @@ from typing import Any
 
 import pygame
 
-from toolkit.core.device import CommandError, Device, command
+from toolkit.core.device import CommandError, command
 from toolkit.core.options import Option
+from toolkit.media.device import MediaDevice
 from toolkit.media.files import MediaError, resolve
 from toolkit.media.mixer import get_mixer, load_sound
-from toolkit.media.refs import media_refs
 
 log = logging.getLogger("museokit.media")
 
 LEVEL = Option(float, 1.0, "volume, 0..1", min=0, max=1)
 
 
-class Sound(Device):
+class Sound(MediaDevice):
     kind = "sound"
-    role = "output"
-    pins = ()
     summary = "a speaker (jack, USB or HDMI audio): sound files on several channels"
-    events = ("started", "finished", "error")
     media_commands = ("play", "loop")
     options = {
         "channels": Option(int, 8, "sounds that can play at once", min=1, max=64),
@@ -44,12 +41,11 @@ class Sound(Device):
     }
 
     def open(self) -> None:
+        super().open()
         self._sounds: dict[str, pygame.mixer.Sound] = {}
         self._playing: dict[int, str] = {}
         self._volumes = [float(self.opts["volume"])] * int(self.opts["channels"])
-        self._reported: set[str] = set()
         self.set_state(label="silent", playing={})
-        self.ctx.loop.call_later(0, self._begin, name=f"{self.id} start")
 
     def close(self) -> None:
         super().close()
@@ -113,18 +109,18 @@ class Sound(Device):
         """Nothing to resume: sounds start on the next trigger."""
 
     # -- internals --------------------------------------------------------------------------
-    def _begin(self) -> None:
-        """Start the mixer and decode the sounds the installation names."""
+    def begin(self) -> bool:
+        """Start the mixer; without a sound output, go offline (one log line)."""
         try:
             get_mixer(len(self._volumes))
         except MediaError as exc:
             log.error("%s: %s", self.id, exc)
             self.set_online(False, str(exc))
-            return
-        installation = self.ctx.installation
-        for ref in media_refs(installation) if installation is not None else []:
-            if ref.device == self.id:
-                self._sound(ref.name, announce=False)
+            return False
+        return True
+
+    def preload_media(self, name: str, loops: bool) -> None:
+        self._sound(name, announce=False)
 
     def _channel(self, channel: int | None) -> int:
         count = len(self._volumes)
@@ -146,12 +142,9 @@ class Sound(Device):
             get_mixer(len(self._volumes))
             sound = load_sound(resolve(self.ctx.folder, path), path)
         except MediaError as exc:
-            message = str(exc)
-            if path not in self._reported:
-                self._reported.add(path)
-                log.error("%s: %s", self.id, message)
+            self.report(path, str(exc))
             if announce:
-                self.emit("error", message)
+                self.emit("error", str(exc))
             return None
         self._sounds[path] = sound
         return sound
