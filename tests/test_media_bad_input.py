@@ -100,3 +100,13 @@ def test_a_missing_file_names_what_is_there(tmp_path):
     samples.solid_image(tmp_path / "intro.png", (4, 4), RED)
     with pytest.raises(MediaError, match=r"intro\.pgn: file not found .* intro\.png"):
         resolve(tmp_path, "intro.pgn")
+
+
+def test_a_missing_font_falls_back_to_the_default_with_one_line(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        h = open_piece(tmp_path, screen_options='font = "fonts/Missing.ttf"')
+    with h:
+        h.command("screen", "text", "Noël")
+        assert (drawn(h).max(axis=2) > 200).any()
+        [line] = [r.getMessage() for r in caplog.records]
+        assert "fonts/Missing.ttf" in line and "using DejaVu Sans" in line

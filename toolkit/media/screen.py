@@ -73,9 +73,12 @@ class Screen(MediaDevice):
         self.size = (o["width"], o["height"])
         #: The picture's own shape: a portrait screen's content is taller than wide.
         self.canvas_size = self.size[::-1] if self.rotation in (90, 270) else self.size
-        font = o["font"] or texts.default_font()
+        font = texts.default_font()
         if o["font"]:
-            font = str(resolve(self.ctx.folder, o["font"]))
+            try:
+                font = str(resolve(self.ctx.folder, o["font"]))
+            except MediaError as exc:
+                self.report(o["font"], f"font: {exc}; using DejaVu Sans")
         self.style = Style(o["fit"], o["background"], o["text_color"], font)
         self.store = MediaStore(self.ctx.folder, self.canvas_size, self._on_short)
         self._lock = threading.Lock()
