@@ -12,7 +12,8 @@ VENV=${MUSEOKIT_VENV:-.venv}
 # Debian packages the test suite needs (later parts add mosquitto, xvfb...).
 # Firmware: gcc-avr + arduino-core-avr build the sketch, libsimavr runs it, g++ tests its parser.
 # systemd: systemd-analyze verify checks the unit `museokit service install` writes.
-APT_TEST_PACKAGES=(systemd g++ gcc-avr avr-libc arduino-core-avr arduino-builder simavr libsimavr-dev libsimavrparts1)
+APT_TEST_PACKAGES=(systemd g++ gcc-avr avr-libc arduino-core-avr arduino-builder simavr libsimavr-dev libsimavrparts1
+    fonts-dejavu-core)  # fonts: the screen's default font (accented scripts)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

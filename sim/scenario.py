@@ -387,6 +387,8 @@ class _Parser:
             raise _LineError("expect what?", "write `expect door.pressed`, `expect lamp is on` "
                                              "or `expect no door.pressed for 5s`")
         target, rest = words[0], words[1:]
+        if rest[:1] == ["shows"] and "." not in target:  # sugar: `expect screen shows intro.png`
+            target, rest = f"{target}.shows", ["is", *rest[1:]]
         if rest[:1] == ["is"]:
             if absent:
                 raise _LineError("`expect no` takes an event, not a state",

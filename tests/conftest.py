@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 #: The `pins` fixture: gpiozero's MockFactory, for tests of the gpio backend.
 pytest_plugins = ["tests.gpio_pins"]
+
+# Screens and sound run headless in tests: SDL's dummy video and audio drivers.
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 #: The smallest installation: one button called door.
 ONE_BUTTON = """\

@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run an installation on its hardware")
     run.add_argument("path", help="installation folder (or its installation.toml)")
     run.add_argument("--backend", help="default backend for devices without one (gpio, sim, ...)")
+    run.add_argument("--display", choices=("fullscreen", "window", "headless"),
+                     help="how screens show (default: fullscreen, cursor hidden)")
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check", help="check an installation file and its behaviour")
@@ -73,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--camera", metavar="FILE_OR_NUMBER",
                      help="what every camera watches: a video file, or a webcam number (0 is "
                           "the laptop's own); overrides sim_source")
+    sim.add_argument("--display", choices=("fullscreen", "window", "headless"),
+                     help="how screens show (default: a window if there is a desktop, else headless)")
     sim.set_defaults(func=cmd_sim)
 
     boards = sub.add_parser("boards", help="list the museokit boards plugged in (serial)",
@@ -155,8 +159,12 @@ def _start(runtime: Runtime) -> bool:
     return True
 
 
-def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | None = None) -> int:
-    """Run in real time until SIGINT/SIGTERM (or `quit`), then close cleanly."""
+def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | None = None,
+                     display: str | None = None, kiosk: bool = False) -> int:
+    """Run in real time until SIGINT/SIGTERM (or `quit`), then close cleanly.
+
+    With a screen, the display takes the main thread and the runtime loop runs on another.
+    """
     def stop(signum: int, frame: object) -> None:
         log.info("%s received, stopping", signal.Signals(signum).name)
         runtime.stop()
@@ -166,7 +174,7 @@ def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | N
         if before is not None:
             before()
         print(ready, flush=True)
-        runtime.run_forever()
+        _serve(runtime, display, kiosk)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -175,6 +183,19 @@ def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | N
         print(f"museokit: stopped after {runtime.bus.published} events, "
               f"{stats.errors} handler errors", flush=True)
     return EXIT_OK
+
+
+def _serve(runtime: Runtime, display: str | None, kiosk: bool) -> None:
+    if not any(getattr(d.cls, "draw", None) for d in runtime.installation.devices):
+        runtime.run_forever()
+        return
+    from toolkit.media.display import DisplayHost, default_mode, screens_of
+
+    host = DisplayHost(runtime, screens_of(runtime), display or default_mode(kiosk))
+    try:
+        host.run()
+    finally:
+        host.close()
 
 
 # -- commands ------------------------------------------------------------------------
@@ -190,7 +211,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     runtime = Runtime(inst, backend=args.backend)
     if not _start(runtime):
         return EXIT_FAILED
-    backends = ", ".join(sorted(set(runtime.device_backend.values()))) or "no devices"
+    backends = ", ".join(sorted(set(runtime.device_backend.values()))) or "no backend"
     if inst.schedule is not None:
         from toolkit.ops.display_power import choose, follow_schedule
 
@@ -198,7 +219,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     notifier = SystemdNotifier(runtime.loop)  # READY=1 and watchdog pings under systemd
     try:
         return _until_signalled(runtime, f"museokit: {inst.name} ready — {len(inst.devices)} "
-                                         f"devices on {backends}", notifier.start)
+                                         f"devices on {backends}", notifier.start,
+                                display=args.display, kiosk=True)
     finally:
         notifier.stop()
 
@@ -216,6 +238,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not _start(runtime):
         return EXIT_FAILED
     runtime.close()
+    if any(getattr(d.cls, "media_commands", ()) for d in inst.devices):
+        from toolkit.media.check import check_media
+
+        problems, checked = check_media(inst)
+        if problems:
+            _print_issues(problems)
+            return EXIT_FAILED
+        print(*_summary(inst), f"  media   {checked} files, each found and decoded", sep="\n")
+        return EXIT_OK
     for line in _summary(inst):
         print(line)
     return EXIT_OK
@@ -224,9 +255,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _summary(inst: Installation) -> list[str]:
     lines = [f"{inst.file}: OK — {inst.name!r} (site {inst.site}, node {inst.node})"]
     for d in inst.devices:
-        pins = ", ".join(f"{k} {v}" for k, v in d.pins.items()) or "no pin yet"
+        pins = ", ".join(f"{k} {v}" for k, v in d.pins.items()) or ("no pin yet" if d.cls.pins else "")
         backend = f", backend {d.backend}" if d.backend else ""
-        lines.append(f"  device  {d.id:<14} {d.kind:<11} {pins}{backend}")
+        lines.append(f"  device  {d.id:<14} {d.kind:<11} {pins}{backend}".rstrip())
     if inst.states:
         names = " → ".join(s.name for s in inst.states)
         lines.append(f"  states  {names} (starts in {inst.states[0].name})")
@@ -254,11 +285,15 @@ def cmd_sim(args: argparse.Namespace) -> int:
     if (args.scenario or args.visitors is not None) and not args.verbose:
         # Batch runs print a report; the behaviour's own info lines would bury it.
         logging.getLogger().setLevel(logging.WARNING)
+    if args.scenario or args.visitors is not None:
+        # Batch runs are headless: screens draw nowhere, sound plays nowhere.
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     if args.scenario:
         return _run_scenarios(inst, [Path(s) for s in args.scenario])
     if args.visitors is not None:
         return _run_day(inst, args.visitors, args.hours, args.seed)
-    return _run_live(inst, args.duration)
+    return _run_live(inst, args.duration, args.display)
 
 
 def _use_camera(inst: Installation, camera: str) -> None:
@@ -269,7 +304,7 @@ def _use_camera(inst: Installation, camera: str) -> None:
             device.options["sim_source"] = source
 
 
-def _run_live(inst: Installation, duration: float | None) -> int:
+def _run_live(inst: Installation, duration: float | None, display: str | None = None) -> int:
     from sim.console import Console
     from toolkit.core.runtime import Runtime
 
@@ -288,7 +323,8 @@ def _run_live(inst: Installation, duration: float | None) -> int:
     inputs = [d.id for d in inst.devices if d.cls.role == "input"]
     hint = f"type 'help', or e.g. '{_example(inst)}'" if inputs else "no input devices"
     return _until_signalled(runtime, f"museokit: {inst.name} ready — {len(inst.devices)} "
-                                     f"devices on sim (headless; {hint}; Ctrl-C to stop)", begin)
+                                     f"devices on sim (headless; {hint}; Ctrl-C to stop)", begin,
+                            display)
 
 
 def _example(inst: Installation) -> str:

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from toolkit.core.backend import Backend, InputChannel, OutputChannel
 from toolkit.core.bus import Bus, Subscription, event_handler
@@ -29,6 +29,9 @@ from toolkit.core.loop import Loop, Timer
 from toolkit.core.options import Option
 from toolkit.core.pins import PinRef
 from toolkit.core.suggest import suggest
+
+if TYPE_CHECKING:
+    from toolkit.core.config import Installation
 
 log = logging.getLogger("museokit.device")
 
@@ -79,6 +82,10 @@ class DeviceContext:
     seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     #: The installation folder: relative paths in options (a video file) start here.
     folder: Path | None = None
+    #: The installation the device belongs to (media devices preload what it names).
+    installation: Installation | None = None
+    #: True in the simulator: devices without pins (a camera) pick their stand-in input.
+    simulated: bool = False
 
     @property
     def bus(self) -> Bus:

@@ -8,6 +8,7 @@ The same `Installation` runs everywhere; only the backend choice differs
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from toolkit.core import plugins
@@ -52,6 +53,7 @@ class Runtime:
         self._subscriptions: list[Subscription] = []
         self._ctx: DeviceContext | None = None
         self.keeper: ScheduleKeeper | None = None
+        self._thread: threading.Thread | None = None
         self.started = False
 
     # -- start and stop ---------------------------------------------------------------
@@ -64,11 +66,16 @@ class Runtime:
         try:
             for cfg in inst.devices:
                 name = self.backend_override or cfg.backend or self.default_backend
-                ctx = DeviceContext(self.loop, self._backend(name, cfg.id), inst.node,
-                                    self._ctx.seq, inst.folder)
+                # A device without pins (screen, sound, camera) drives its own hardware: it
+                # needs no backend, so a projector piece runs on a laptop without `--backend`.
+                own = not cfg.cls.pins and cfg.backend is None
+                backend = None if own else self._backend(name, cfg.id)
+                ctx = DeviceContext(self.loop, backend, inst.node, self._ctx.seq, inst.folder, inst,
+                                    simulated=name == "sim")
                 device = cfg.cls(cfg.id, ctx, cfg.pins, cfg.options)
                 self.devices[cfg.id] = device
-                self.device_backend[cfg.id] = name
+                if not own:
+                    self.device_backend[cfg.id] = name
                 try:
                     device.open()
                 except (BackendError, OSError) as exc:
@@ -128,6 +135,24 @@ class Runtime:
             self.loop.run_forever()
         finally:
             watchdog.stop()
+
+    def start_in_thread(self) -> threading.Thread:
+        """`run_forever` on a new thread, for when the main thread has other work: SDL's
+        display must run there. End it with `stop()`, then `join()`."""
+        self._thread = threading.Thread(target=self.run_forever, name="museokit runtime", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    @property
+    def running(self) -> bool:
+        """Whether the thread of `start_in_thread` is still running."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread of `start_in_thread` to end; False if it is still running."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.running
 
     def run_for(self, seconds: float) -> None:
         """Virtual clock only: advance `seconds`, running everything due."""

@@ -128,9 +128,8 @@ class Camera(Device):
         self.zones = build_zones(corners, self.size)
         self.pipeline = Pipeline(self.triggers, self.zones, self.size,
                                  opts["background"] * opts["fps"], self.id)
-        simulated = self.ctx.backend is not None and self.ctx.backend.name == "sim"
         self.source_spec: Any = opts["source"]
-        if simulated and opts["sim_source"] is not None:
+        if self.ctx.simulated and opts["sim_source"] is not None:
             self.source_spec = opts["sim_source"]
         self._override: FrameSource | None = None
         self._latest: Processed | None = None
