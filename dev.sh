@@ -11,7 +11,9 @@ cd "$(dirname "$0")"
 VENV=${MUSEOKIT_VENV:-.venv}
 # Debian packages the test suite needs (later parts add mosquitto, xvfb...).
 # Firmware: gcc-avr + arduino-core-avr build the sketch, libsimavr runs it, g++ tests its parser.
-APT_TEST_PACKAGES=(g++ gcc-avr avr-libc arduino-core-avr arduino-builder simavr libsimavr-dev libsimavrparts1)
+# Simulator window: xvfb gives its tests a display, xdotool clicks in it.
+APT_TEST_PACKAGES=(g++ gcc-avr avr-libc arduino-core-avr arduino-builder simavr libsimavr-dev libsimavrparts1
+                   xvfb xdotool)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

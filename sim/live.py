@@ -248,6 +248,12 @@ class LiveSession:
         """`run_command` from any thread."""
         self.post(self._logged, self.run_command, text)
 
+    def sync(self, timeout: float = 5.0) -> bool:
+        """Wait until the loop has run everything posted so far (tests, screenshots)."""
+        done = threading.Event()
+        self.post(done.set)
+        return done.wait(timeout)
+
     def set_rate(self, rate: float) -> None:
         self.clock.set_rate(rate)
         self.post(_wake)

@@ -18,7 +18,6 @@ presses it, F5 pause, F6 1×, F7 10×, F8 step, Ctrl + / Ctrl - zoom, Ctrl+Q qui
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from collections import deque
@@ -94,7 +93,6 @@ class SimWindow:
             import ctypes
 
             ctypes.windll.shcore.SetProcessDpiAwareness(1)  # type: ignore[attr-defined]
-        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
         pygame.display.init()
         pygame.font.init()
         size = self.size or _default_size()

@@ -298,6 +298,7 @@ def _window(session: LiveSession) -> Any:
     """The simulator window, or None (and why, on stderr) when there is no display or no pygame."""
     if not _display_present():
         return None
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     try:
         from sim.window import SimWindow
     except ImportError as exc:
