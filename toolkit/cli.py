@@ -281,6 +281,8 @@ def _run_live(inst: Installation, duration: float | None, record: Path | None,
         return EXIT_FAILED
     try:
         if window is not None:
+            print(f"museokit: {inst.name} ready — {len(inst.devices)} devices on sim, in the "
+                  "simulator window (saving a file reloads it; close the window to stop)", flush=True)
             with _on_signals(window.close):
                 window.run(duration)
         else:
