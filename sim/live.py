@@ -217,6 +217,7 @@ class LiveSession:
     def play(self, device_id: str, action: str, arg: str | None = None) -> None:
         """A visitor action, on the loop thread; raises CommandError when refused."""
         runtime = self._running()
+        t = self.clock.monotonic()  # when the device sees it: a replay must measure the same durations
         runtime.simulate(device_id, action, arg)
         backend = runtime.backends.get("sim")
         channel = backend.inputs.get(device_id) if isinstance(backend, SimBackend) else None
@@ -225,7 +226,7 @@ class LiveSession:
         else:
             self.levels.pop(device_id, None)
         words = [action, device_id] if arg is None else [action, device_id, arg]
-        self._note(" ".join(shlex.quote(w) for w in words))
+        self._note(t, " ".join(shlex.quote(w) for w in words))
 
     def click(self, device_id: str) -> None:
         """Press a button and release it 0.1 s later (clock time), on the loop thread."""
@@ -235,9 +236,10 @@ class LiveSession:
     def run_command(self, text: str) -> Any:
         """`lamp.blink n=3`, on the loop thread; raises CommandError (or ValueError) when refused."""
         action = parse_action(text)
+        t = self.clock.monotonic()
         result = self._running().command(action.device, action.command, list(action.args),
                                          dict(action.kwargs))
-        self._note(f"do {text.strip()}")
+        self._note(t, f"do {text.strip()}")
         return result
 
     def act(self, device_id: str, action: str, arg: str | None = None) -> None:
@@ -274,8 +276,8 @@ class LiveSession:
             raise CommandError("the installation is not running")
         return self.runtime
 
-    def _note(self, line: str) -> None:
-        step = Step(self.clock.monotonic() - self.started_at, line)
+    def _note(self, t: float, line: str) -> None:
+        step = Step(t - self.started_at, line)
         for hook in self.on_step:
             hook(step)
 

@@ -14,8 +14,8 @@ Each action is followed by the events it was seen to cause (with a `within` a
 little wider than the delay observed, since a live loop runs timers a few
 milliseconds late and the replay on the virtual clock runs them on time), and by
 the outputs whose label changed, checked just before the next action. Values
-that come from real-time durations (`door.released = 0.132`) are left out: a
-replay cannot reproduce them to the millisecond. A hot reload restarts the
+that come from real-time durations (`door.released = 0.132`) are left out (see
+`_value`). A hot reload restarts the
 recording, because a scenario replays one version from its start.
 """
 
@@ -144,6 +144,7 @@ def scenario_text(recording: Recording) -> str:
                 f"{datetime.now():%Y-%m-%d %H:%M}.")
     out.comment(f"Replay: museokit sim {inst.folder} --scenario THIS_FILE")
     shown = {device: "" for device in recording.labels}
+    played = _numbers(recording.steps)
     groups = [[], *_groups(recording.steps)]
     for i, group in enumerate(groups):
         start = group[0].t if group else 0.0
@@ -154,7 +155,7 @@ def scenario_text(recording: Recording) -> str:
         seen: set[tuple[str, str]] = set()
         for t, key, value in events:
             if start <= t < end or (last and t == end):
-                written = _value(value)
+                written = _value(value, played)
                 if (key, written) not in seen:
                     seen.add((key, written))
                     out.line(start, f"expect {key}{written} within {_seconds(_window(t - start))}s")
@@ -192,13 +193,30 @@ def _window(delay: float) -> float:
     return math.ceil((delay + max(MIN_SLACK, delay * SLACK_FRACTION)) * 100) / 100
 
 
-def _value(value: Any) -> str:
-    """` = VALUE` when the replay can reproduce it exactly, else ''."""
+def _value(value: Any, played: set[float]) -> str:
+    """` = VALUE` when the replay surely reproduces it, else ''.
+
+    A float is kept only when the visitor typed it (`value knob 0.7` -> `knob.above = 0.7`):
+    others are measured durations (`door.released = 0.31`) that a replay reproduces to
+    the microsecond, which can still round the other way.
+    """
     if value is None or isinstance(value, dict | list | tuple):
         return ""
-    if isinstance(value, float) and round(value, 2) != value:
-        return ""  # a measured duration or a smoothed level: not reproducible to the digit
+    if isinstance(value, float) and value not in played:
+        return ""
     return f" = {shlex.quote(show(value))}"
+
+
+def _numbers(steps: list[Step]) -> set[float]:
+    """Every number written in the actions played."""
+    found = set()
+    for step in steps:
+        for word in step.line.split():
+            try:
+                found.add(float(word))
+            except ValueError:
+                continue
+    return found
 
 
 def _seconds(t: float, digits: int = 3) -> str:

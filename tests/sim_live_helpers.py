@@ -9,30 +9,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.live import LiveSession
-from tests.conftest import write_installation
+from tests.conftest import device, write_installation
 from toolkit.core.config import load_installation
 
-PIECE = """\
-[installation]
-name = "Edit me"
-
-[[devices]]
-id = "door"
-kind = "button"
-pin = 17
-
-[[devices]]
-id = "lamp"
-kind = "led"
-pin = 18
-
-[[devices]]
-id = "dist"
-kind = "distance"
-trigger = 23
-echo = 24
-smoothing = 1
-"""
+#: A piece to edit while it runs: a button, a lamp and a distance sensor.
+PIECE = ('[installation]\nname = "Edit me"\n\n' + device("door", "button", "pin = 17")
+         + device("lamp", "led", "pin = 18")
+         + device("dist", "distance", "trigger = 23\necho = 24\nsmoothing = 1"))
 
 LAMP_ON = """\
 from toolkit import on
@@ -60,10 +43,13 @@ def save(path: Path, text: str) -> None:
 
 
 @contextmanager
-def live_piece(folder: Path, toml: str = PIECE, behaviour: str = LAMP_ON) -> Iterator[LiveSession]:
-    """A started LiveSession of the editable piece; closed afterwards."""
+def live_piece(folder: Path, toml: str = PIECE, behaviour: str = LAMP_ON,
+               before_start: Callable[[LiveSession], object] = lambda session: None,
+               ) -> Iterator[LiveSession]:
+    """A started LiveSession of the editable piece (`before_start` may attach to it); closed after."""
     write_installation(folder, toml, behaviour)
     session = LiveSession(load_installation(folder))
+    before_start(session)
     session.start()
     try:
         yield session

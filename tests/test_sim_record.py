@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from sim.live import LiveSession
 from sim.record import Recorder
 from sim.scenario import load_scenario, run_scenario
-from tests.conftest import REPO, write_installation
-from tests.sim_live_helpers import LAMP_ON, PIECE, label, save, wait_for
+from tests.conftest import REPO
+from tests.sim_live_helpers import LAMP_ON, label, live_piece, save, wait_for
 from tests.test_cli import MUSEOKIT
 from toolkit.core.config import load_installation
 
@@ -23,12 +24,15 @@ def replay(folder: Path, scenario: Path) -> list[str]:
     return [line for line in result.lines() if not line.startswith("PASS")] if not result.passed else []
 
 
+def recorded_piece(folder: Path, recorders: list[Recorder]) -> AbstractContextManager[LiveSession]:
+    """The editable piece, live, with a Recorder (appended to `recorders`) attached from the start."""
+    return live_piece(folder, before_start=lambda session: recorders.append(Recorder(session)))
+
+
 def test_a_recorded_session_replays_and_catches_a_change(tmp_path):
-    folder = write_installation(tmp_path / "piece", PIECE, LAMP_ON)
-    session = LiveSession(load_installation(folder))
-    recorder = Recorder(session)
-    session.start()
-    try:
+    folder = tmp_path / "piece"
+    recorders: list[Recorder] = []
+    with recorded_piece(folder, recorders) as session:
         session.act("door", "press")
         wait_for(lambda: label(session, "lamp") == "on", "lamp on")
         time.sleep(0.3)  # a person's pace: outputs settle between actions, and are checked
@@ -38,10 +42,8 @@ def test_a_recorded_session_replays_and_catches_a_change(tmp_path):
         time.sleep(0.3)
         session.command("lamp.blink 0.2 0.2 n=2")
         wait_for(lambda: label(session, "lamp") == "off", "the blink to end")
-    finally:
-        session.close()
     scenario = tmp_path / "poked.scenario"
-    summary = recorder.save(scenario)
+    summary = recorders[0].save(scenario)
     assert "recorded 4 actions" in summary and str(scenario) in summary
     text = scenario.read_text()
     for line in ("press door", "release door", "value dist 120", "do lamp.blink 0.2 0.2 n=2",
@@ -54,24 +56,20 @@ def test_a_recorded_session_replays_and_catches_a_change(tmp_path):
 
 
 def test_a_reload_restarts_the_recording(tmp_path):
-    folder = write_installation(tmp_path / "piece", PIECE, LAMP_ON)
-    session = LiveSession(load_installation(folder))
-    recorder = Recorder(session)
-    session.start()
-    try:
-        session.act("door", "press")
-        wait_for(lambda: label(session, "door") == "pressed", "door pressed")
-        save(folder / "behaviour.py", LAMP_ON.replace("lamp.on()", "lamp.blink()"))
+    recorders: list[Recorder] = []
+    with recorded_piece(tmp_path / "piece", recorders) as session:
+        session.act("dist", "value", "80")
+        wait_for(lambda: session.runtime.devices["dist"].state["distance"] == 80, "a reading of 80 cm")
+        save(tmp_path / "piece" / "behaviour.py", "from toolkit import on\n\n"
+             "@on('door.pressed')\ndef light():\n    lamp.blink()\n")
         assert session.reload_if_changed() is True
-        wait_for(lambda: label(session, "lamp") == "blinking", "the held door, replayed, blinks the lamp")
-    finally:
-        session.close()
-    recording = recorder.finish()
-    assert [s.line for s in recording.steps] == ["press door"]  # the held button, played again at 0
+        wait_for(lambda: session.runtime.devices["dist"].state["distance"] == 80, "80 cm again")
+    recording = recorders[0].finish()
+    assert [s.line for s in recording.steps] == ["value dist 80"]  # played again at the reload
     assert recording.steps[0].t < 0.5
     scenario = tmp_path / "after-reload.scenario"
-    recorder.save(scenario)
-    assert replay(folder, scenario) == []
+    recorders[0].save(scenario)
+    assert replay(tmp_path / "piece", scenario) == []
 
 
 def test_record_from_the_console_then_replay_with_the_command(tmp_path):

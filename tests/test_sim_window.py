@@ -16,7 +16,7 @@ pygame = pytest.importorskip("pygame")
 
 from sim.live import LiveSession  # noqa: E402
 from sim.window import SimWindow  # noqa: E402
-from tests.conftest import REPO, write_installation  # noqa: E402
+from tests.conftest import REPO, device, write_installation  # noqa: E402
 from tests.sim_live_helpers import LAMP_ON, PIECE, label, save  # noqa: E402
 from tests.test_cli import MUSEOKIT  # noqa: E402
 from toolkit.core.config import load_installation  # noqa: E402
@@ -24,62 +24,11 @@ from toolkit.core.config import load_installation  # noqa: E402
 HELLO = REPO / "installations" / "hello-button"
 SHOTS = Path(os.environ.get("MUSEOKIT_TEST_SCREENSHOTS", "/tmp/museokit-test-screenshots"))
 
-EVERY_KIND = """\
-[installation]
-name = "Every kind"
-
-[[devices]]
-id = "door"
-kind = "button"
-pin = 17
-
-[[devices]]
-id = "pir"
-kind = "motion"
-pin = 4
-
-[[devices]]
-id = "dist"
-kind = "distance"
-trigger = 23
-echo = 24
-smoothing = 1
-
-[[devices]]
-id = "knob"
-kind = "analog"
-
-[[devices]]
-id = "reader"
-kind = "tag_reader"
-tags = {"04A3B2" = "owl"}
-
-[[devices]]
-id = "lamp"
-kind = "led"
-pin = 18
-
-[[devices]]
-id = "ring"
-kind = "pixels"
-pin = 21
-count = 12
-
-[[devices]]
-id = "fan"
-kind = "relay"
-pin = 5
-
-[[devices]]
-id = "arm"
-kind = "servo"
-pin = 13
-
-[[devices]]
-id = "beeper"
-kind = "buzzer"
-pin = 12
-"""
+#: The editable piece plus one device of every other kind.
+EVERY_KIND = (PIECE + device("pir", "motion", "pin = 4") + device("knob", "analog")
+              + device("reader", "tag_reader", 'tags = {"04A3B2" = "owl"}')
+              + device("ring", "pixels", "pin = 21\ncount = 12") + device("fan", "relay", "pin = 5")
+              + device("arm", "servo", "pin = 13") + device("beeper", "buzzer", "pin = 12"))
 
 
 def _answers(display: str) -> bool:
