@@ -248,3 +248,18 @@ def test_closing_the_window_while_recording_ends_cleanly_and_saves(display, tmp_
     replayed = subprocess.run([MUSEOKIT, "sim", str(HELLO), "--scenario", str(scenario)],
                               capture_output=True, text=True, timeout=60)
     assert replayed.returncode == 0, replayed.stdout
+
+
+def test_an_absent_webcam_says_so_where_the_feed_would_be(display):
+    shown = Shown([session_of(REPO / "installations" / "cabinet-of-curiosities")])
+    try:
+        camera = shown.sessions[0].runtime.devices["cam"]
+        shown.until(lambda: not camera.is_online, "the camera to go offline (its video is not there)")
+        area = shown.window.log_rect.top - shown.window.theme.pad - 1  # the camera view ends above the log
+        window = shown.window
+        pixels = {shown.pixel((x, y)) for x in range(window.body.left, window.body.right, 2)
+                  for y in range(area - round(window.body.height * 0.3), area, 2)}
+        assert (240, 190, 70) in pixels  # the warning, written in the camera's place
+        shown.shoot("camera-absent")
+    finally:
+        shown.close()
