@@ -36,7 +36,7 @@ def test_an_edit_of_the_behaviour_takes_effect(tmp_path):
 @pytest.mark.parametrize("file, broken, where", [
     ("behaviour.py", "from toolkit import on\n\n@on('door.pressed')\ndef light(:\n    lamp.on()\n",
      "behaviour.py:4"),
-    ("installation.toml", PIECE.replace('kind = "led"', 'kind = "lde"'), "installation.toml:11"),
+    ("installation.toml", PIECE.replace('kind = "led"', 'kind = "lde"'), "installation.toml:10"),
     ("installation.toml", PIECE + "\n[[devices]\n", "installation.toml:"),
 ])
 def test_a_broken_save_keeps_the_old_version_and_says_why(tmp_path, caplog, file, broken, where):
