@@ -9,11 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 VENV=${MUSEOKIT_VENV:-.venv}
-# Debian packages the test suite needs (later parts add mosquitto, xvfb...).
+# Debian packages the test suite needs.
 # Firmware: gcc-avr + arduino-core-avr build the sketch, libsimavr runs it, g++ tests its parser.
 # systemd: systemd-analyze verify checks the unit `museokit service install` writes.
 APT_TEST_PACKAGES=(systemd g++ gcc-avr avr-libc arduino-core-avr arduino-builder simavr libsimavr-dev libsimavrparts1
-    fonts-dejavu-core)  # fonts: the screen's default font (accented scripts)
+    fonts-dejavu-core  # the screen's default font (accented scripts)
+    xvfb xdotool)      # the simulator window's tests: a display, and clicks in it
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

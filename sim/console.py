@@ -4,6 +4,8 @@ Bus events and device states scroll by; typed lines play a visitor
 (`press door`, `motion entrance`, `tag reader 04A3B2`) or run a command
 (`lamp.blink n=3`). It works over SSH on a Pi, in CI, and on a laptop with no
 display. Input is read on a thread and handed to the loop, like any backend.
+It plays the visitor through a `LiveSession`, so hot reload and `--record` work
+here as in the window.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 import threading
 from typing import Any, TextIO
 
-from toolkit.core.config import parse_action
+from sim.live import LiveSession
 from toolkit.core.device import CommandError
 from toolkit.core.events import Event
 from toolkit.core.runtime import Runtime
@@ -29,15 +31,23 @@ HELP = """\
 
 
 class Console:
-    def __init__(self, runtime: Runtime, out: TextIO = sys.stdout) -> None:
-        self.runtime = runtime
+    def __init__(self, session: LiveSession, out: TextIO = sys.stdout) -> None:
+        self.session = session
         self.out = out
-        self.started = runtime.clock.monotonic()
+        self.started = session.clock.monotonic()
+        session.before_start.append(self.attach)
 
-    def attach(self) -> None:
-        """Print events and state changes as they happen."""
-        self.runtime.bus.tap(self._print_event, name="console")
-        self.runtime.bus.watch_state(self._print_state)
+    @property
+    def runtime(self) -> Runtime:
+        runtime = self.session.runtime
+        if runtime is None:
+            raise CommandError("the installation is not running")
+        return runtime
+
+    def attach(self, runtime: Runtime) -> None:
+        """Print events and state changes of `runtime` (each reloaded version) as they happen."""
+        runtime.bus.tap(self._print_event, name="console")
+        runtime.bus.watch_state(self._print_state)
 
     def read_stdin(self, stream: TextIO = sys.stdin) -> threading.Thread:
         thread = threading.Thread(target=self._read, args=(stream,), name="console input",
@@ -46,7 +56,7 @@ class Console:
         return thread
 
     def _stamp(self) -> str:
-        return f"{self.runtime.clock.monotonic() - self.started:9.3f}"
+        return f"{self.session.clock.monotonic() - self.started:9.3f}"
 
     def _print_event(self, event: Event) -> None:
         value = "" if event.value is None else f" {event.value}"
@@ -59,7 +69,7 @@ class Console:
 
     def _read(self, stream: TextIO) -> None:
         for line in stream:
-            self.runtime.loop.call_soon_threadsafe(self.handle, line)
+            self.session.post(self.handle, line)
 
     def handle(self, line: str) -> None:
         """Run one typed line, on the loop thread."""
@@ -73,7 +83,7 @@ class Console:
             return
         try:
             self._dispatch(words, text)
-        except CommandError as exc:
+        except (CommandError, ValueError) as exc:
             self._say(str(exc))
 
     def _dispatch(self, words: list[str], text: str) -> None:
@@ -86,25 +96,16 @@ class Console:
             for dev_id, device in self.runtime.devices.items():
                 self._say(f"{dev_id:>14} ({device.kind}) {device.label}")
         elif head == "click" and len(words) == 2:
-            self.runtime.simulate(words[1], "press")
-            self.runtime.loop.call_later(0.1, self._release, words[1])
+            self.session.click(words[1])
         elif "." in head:
-            action = parse_action(text)
-            self.runtime.command(action.device, action.command, list(action.args),
-                                 dict(action.kwargs))
+            self.session.run_command(text)
         elif len(words) in (2, 3) and head in self._actions():
-            self.runtime.simulate(words[1], head, words[2] if len(words) == 3 else None)
+            self.session.play(words[1], head, words[2] if len(words) == 3 else None)
         else:
             self._say(f"unknown command {text!r}; type 'help'")
 
     def _actions(self) -> set[str]:
         return {a for d in self.runtime.devices.values() for a in d.sim_actions}
-
-    def _release(self, device_id: str) -> None:
-        try:
-            self.runtime.simulate(device_id, "release")
-        except CommandError as exc:
-            self._say(str(exc))
 
     def _say(self, text: str) -> None:
         print(text, file=self.out, flush=True)

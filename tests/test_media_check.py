@@ -69,7 +69,7 @@ def test_the_talking_portrait_passes_its_scenarios():
 
 
 def test_sim_shows_the_screens_through_the_display_host():
-    result = museokit("sim", str(PORTRAIT), "--for", "1", "--display", "headless")
+    result = museokit("sim", str(PORTRAIT), "--for", "1", "--headless")
     assert result.returncode == 0, result.stderr
     assert "display: headless 1280x720" in result.stderr
     assert "Traceback" not in result.stderr

@@ -7,23 +7,27 @@ what its installation uses.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit import __version__
 
 if TYPE_CHECKING:
+    from sim.live import LiveSession
     from toolkit.core.config import Installation
     from toolkit.core.runtime import Runtime
 
 log = logging.getLogger("museokit")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: Seconds between two looks at the installation's files for a hot reload.
+RELOAD_POLL = 0.25
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,8 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--camera", metavar="FILE_OR_NUMBER",
                      help="what every camera watches: a video file, or a webcam number (0 is "
                           "the laptop's own); overrides sim_source")
-    sim.add_argument("--display", choices=("fullscreen", "window", "headless"),
-                     help="how screens show (default: a window if there is a desktop, else headless)")
+    sim.add_argument("--record", type=Path, metavar="FILE",
+                     help="live mode: save what you play, and what it did, as a scenario file")
+    sim.add_argument("--headless", action="store_true",
+                     help="live mode: the terminal console even when a display is present")
     sim.set_defaults(func=cmd_sim)
 
     boards = sub.add_parser("boards", help="list the museokit boards plugged in (serial)",
@@ -144,7 +150,7 @@ def _print_issues(issues: Sequence[object]) -> None:
     print(f"{n} problem{'s' if n != 1 else ''} found; nothing was started.", file=sys.stderr)
 
 
-def _start(runtime: Runtime) -> bool:
+def _start(runtime: Runtime | LiveSession) -> bool:
     from toolkit.core.config import InstallationError
     from toolkit.core.runtime import StartError
 
@@ -159,29 +165,41 @@ def _start(runtime: Runtime) -> bool:
     return True
 
 
-def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | None = None,
-                     display: str | None = None, kiosk: bool = False) -> int:
-    """Run in real time until SIGINT/SIGTERM (or `quit`), then close cleanly.
-
-    With a screen, the display takes the main thread and the runtime loop runs on another.
-    """
-    def stop(signum: int, frame: object) -> None:
+@contextlib.contextmanager
+def _on_signals(stop: Callable[[], Any]) -> Iterator[None]:
+    """Call `stop` on SIGINT/SIGTERM while inside the block."""
+    def handle(signum: int, frame: object) -> None:
         log.info("%s received, stopping", signal.Signals(signum).name)
-        runtime.stop()
+        stop()
 
-    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        if before is not None:
-            before()
-        print(ready, flush=True)
-        _serve(runtime, display, kiosk)
+        yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        runtime.close()
-        stats = runtime.bus.stats
-        print(f"museokit: stopped after {runtime.bus.published} events, "
-              f"{stats.errors} handler errors", flush=True)
+
+
+def _print_stopped(runtime: Runtime) -> None:
+    print(f"museokit: stopped after {runtime.bus.published} events, "
+          f"{runtime.bus.stats.errors} handler errors", flush=True)
+
+
+def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | None = None,
+                     display: str | None = None, kiosk: bool = False) -> int:
+    """Run in real time until SIGINT/SIGTERM, then close cleanly.
+
+    With a screen, the display takes the main thread and the runtime loop runs on another.
+    """
+    with _on_signals(runtime.stop):
+        try:
+            if before is not None:
+                before()
+            print(ready, flush=True)
+            _serve(runtime, display, kiosk)
+        finally:
+            runtime.close()
+            _print_stopped(runtime)
     return EXIT_OK
 
 
@@ -293,7 +311,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
         return _run_scenarios(inst, [Path(s) for s in args.scenario])
     if args.visitors is not None:
         return _run_day(inst, args.visitors, args.hours, args.seed)
-    return _run_live(inst, args.duration, args.display)
+    return _run_live(inst, args.duration, args.record, args.headless, args.camera)
 
 
 def _use_camera(inst: Installation, camera: str) -> None:
@@ -304,27 +322,79 @@ def _use_camera(inst: Installation, camera: str) -> None:
             device.options["sim_source"] = source
 
 
-def _run_live(inst: Installation, duration: float | None, display: str | None = None) -> int:
-    from sim.console import Console
-    from toolkit.core.runtime import Runtime
+def _run_live(inst: Installation, duration: float | None, record: Path | None,
+              headless: bool, camera: str | None = None) -> int:
+    """Live simulation: the window when a display is there, else the console; both hot-reload."""
+    from sim.live import LiveSession
+    from sim.record import Recorder
 
-    runtime = Runtime(inst, backend_override="sim")
-    console = Console(runtime)
-    console.attach()
-    if not _start(runtime):
+    session = LiveSession(inst)
+    if camera is not None:  # a reloaded installation watches the same --camera
+        session.on_load.append(lambda reloaded: _use_camera(reloaded, camera))
+    recorder = Recorder(session) if record is not None else None
+    window = None if headless else _window(session)
+    if window is None:
+        from sim.console import Console
+
+        console = Console(session)
+    if not _start(session):
         return EXIT_FAILED
+    try:
+        if window is not None:
+            print(f"museokit: {inst.name} ready — {len(inst.devices)} devices on sim, in the "
+                  "simulator window (saving a file reloads it; close the window to stop)", flush=True)
+            with _on_signals(window.close):
+                window.run(duration)
+        else:
+            _console_until_done(session, console, inst, duration)
+    finally:
+        session.close()
+        if recorder is not None and record is not None:
+            print(recorder.save(record), flush=True)
+        if session.runtime is not None:
+            _print_stopped(session.runtime)
+    return EXIT_OK
 
-    def begin() -> None:
-        if duration is not None:
-            runtime.loop.call_later(duration, runtime.stop, name="--for timer")
-        if not sys.stdin.closed and sys.stdin.readable():
-            console.read_stdin()
 
+def _window(session: LiveSession) -> Any:
+    """The simulator window, or None (and why, on stderr) when there is no display or no pygame."""
+    if not _display_present():
+        return None
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    try:
+        from sim.window import SimWindow
+    except ImportError as exc:
+        print(f"museokit: no simulator window ({exc}); install it with "
+              "pip install 'museokit[sim]' — running headless", file=sys.stderr)
+        return None
+    return SimWindow([session])
+
+
+def _display_present() -> bool:
+    return sys.platform in ("darwin", "win32") or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _console_until_done(session: LiveSession, console: Any, inst: Installation,
+                        duration: float | None) -> None:
+    """Headless: read typed lines, reload saved files, until Ctrl-C, `quit` or --for."""
+    import threading
+    import time
+
+    done = threading.Event()
+    deadline = None if duration is None else time.monotonic() + duration
     inputs = [d.id for d in inst.devices if d.cls.role == "input"]
     hint = f"type 'help', or e.g. '{_example(inst)}'" if inputs else "no input devices"
-    return _until_signalled(runtime, f"museokit: {inst.name} ready — {len(inst.devices)} "
-                                     f"devices on sim (headless; {hint}; Ctrl-C to stop)", begin,
-                            display)
+    with _on_signals(done.set):
+        print(f"museokit: {inst.name} ready — {len(inst.devices)} devices on sim (headless; "
+              f"{hint}; saving a file reloads it; Ctrl-C to stop)", flush=True)
+        if not sys.stdin.closed and sys.stdin.readable():
+            console.read_stdin()
+        while not (done.is_set() or session.ended.is_set()):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            session.reload_if_changed()
+            done.wait(RELOAD_POLL)
 
 
 def _example(inst: Installation) -> str:

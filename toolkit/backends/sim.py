@@ -34,6 +34,11 @@ class VirtualInput(InputChannel):
         self.pin = pin
         self.value = _IDLE_LEVEL[signal]
 
+    @property
+    def idle(self) -> bool:
+        """At rest: nothing pressed, in range, or on the reader."""
+        return bool(self.value == _IDLE_LEVEL[self.signal])
+
     def inject(self, value: Any) -> None:
         """A reading arrives, exactly as a real backend would deliver it."""
         self.value = value

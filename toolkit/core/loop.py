@@ -108,7 +108,8 @@ class Loop:
         while not self._stopping:
             self._run_due_timers(clock.monotonic())
             nxt = self.next_timer_at()
-            wait = _MAX_WAIT if nxt is None else min(_MAX_WAIT, max(0.0, nxt - clock.monotonic()))
+            wait = _MAX_WAIT if nxt is None else min(
+                _MAX_WAIT, max(0.0, clock.real_delay(nxt - clock.monotonic())))
             try:
                 fn, args = queue.get(timeout=wait) if wait > 0 else queue.get_nowait()
             except Empty:
