@@ -10,16 +10,16 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pygame
 import pytest
 
-pygame = pytest.importorskip("pygame")
-
-from sim.live import LiveSession  # noqa: E402
-from sim.window import SimWindow  # noqa: E402
-from tests.conftest import REPO, device, write_installation  # noqa: E402
-from tests.sim_live_helpers import LAMP_ON, PIECE, label, save  # noqa: E402
-from tests.test_cli import MUSEOKIT  # noqa: E402
-from toolkit.core.config import load_installation  # noqa: E402
+from sim.live import LiveSession
+from sim.window import SimWindow
+from tests.conftest import REPO, device, write_installation
+from tests.sim_live_helpers import LAMP_ON, PIECE, label, save
+from tests.test_cli import MUSEOKIT
+from toolkit.core.config import load_installation
+from toolkit.media import samples
 
 HELLO = REPO / "installations" / "hello-button"
 SHOTS = Path(os.environ.get("MUSEOKIT_TEST_SCREENSHOTS", "/tmp/museokit-test-screenshots"))
@@ -261,5 +261,46 @@ def test_an_absent_webcam_says_so_where_the_feed_would_be(display):
                   for y in range(area - round(window.body.height * 0.3), area, 2)}
         assert (240, 190, 70) in pixels  # the warning, written in the camera's place
         shown.shoot("camera-absent")
+    finally:
+        shown.close()
+
+
+def colours_in(shown: Shown, rect) -> set[tuple[int, int, int]]:
+    return {shown.pixel((x, y)) for x in range(rect.left, rect.right, 4)
+            for y in range(rect.top, rect.bottom, 4)}
+
+
+def test_the_projection_shows_what_the_screen_device_draws(display, tmp_path):
+    samples.solid_image(tmp_path / "red.png", (64, 36), (220, 30, 30))
+    samples.solid_image(tmp_path / "blue.png", (64, 36), (30, 30, 220))
+    write_installation(tmp_path, device("door", "button", "pin = 17")
+                       + device("screen", "screen", 'attract = ["red.png"]')
+                       + '[[rules]]\nwhen = "door.pressed"\ndo = "screen.show blue.png"\n')
+    shown = Shown([session_of(tmp_path)])
+    try:
+        body = shown.window.body
+        top = pygame.Rect(body.left, body.top, body.width, body.height // 3)
+        shown.until(lambda: (220, 30, 30) in colours_in(shown, top), "the attract picture")
+        shown.sessions[0].act("door", "press")
+        shown.until(lambda: (30, 30, 220) in colours_in(shown, top), "the picture the rule shows")
+        shown.shoot("projection")
+    finally:
+        shown.close()
+
+
+def test_the_camera_feed_shows_the_frames_the_camera_watches(display, tmp_path):
+    samples.numbered_video(tmp_path / "feed.mp4", 25, size=(160, 120), tint=(0, 200, 0))
+    write_installation(tmp_path, device("cam", "camera", 'source = "feed.mp4"\nresolution = [160, 120]')
+                       + '[[devices.triggers]]\nkind = "motion"\n')
+    shown = Shown([session_of(tmp_path)])
+    try:
+        camera = shown.sessions[0].runtime.devices["cam"]
+        shown.until(lambda: camera.debug_frame() is not None, "the first processed frame")
+        window = shown.window
+        bottom = window.log_rect.top - window.theme.pad
+        area = pygame.Rect(window.body.left, bottom - round(window.body.height * 0.3),
+                           window.body.width, round(window.body.height * 0.3))
+        shown.until(lambda: any(g > 150 and r < 80 for r, g, _ in colours_in(shown, area)),
+                    "green video frames in the camera area")
     finally:
         shown.close()
