@@ -25,6 +25,7 @@ SHOT_AT = 0.6
 def render(folder: Path, out: Path, size: tuple[int, int] = SIZE) -> Path:
     """Save `out` (a PNG) of the window for the installation in `folder`; returns `out`."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
 
