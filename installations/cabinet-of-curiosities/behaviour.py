@@ -4,7 +4,9 @@ Each object carries a printed ArUco marker (4x4, ids 0..49) underneath; STORIES
 maps the id to the object's name, its story and the colour of the light ring.
 """
 
-from toolkit import goto, on, state
+from toolkit import enter, goto, on, state
+
+INVITATION = "Posez un objet sur l'étagère · Put an object on the shelf"
 
 STORIES = {
     7: ("owl", "This barn owl was found in the museum's attic in 1911.", "amber"),
@@ -19,7 +21,13 @@ def tell_story(event):
     name, story, colour = STORIES.get(event.value, UNKNOWN)
     log.info("story of the %s (marker %s): %s", name, event.value, story)  # noqa: F821
     ring.fill(colour)  # noqa: F821 — devices are globals named by their id
+    screen.text(f"{name.capitalize()} — {story}")  # noqa: F821
     goto("story")
+
+
+@enter("attract")
+def invite():
+    screen.text(INVITATION)  # noqa: F821
 
 
 @on("cam.marker_removed")

@@ -87,6 +87,7 @@ class Screen(MediaDevice):
         self._soundtrack = False
         self._then = "stay"
         self.set_state(label="blank", shows=None, attract=False)
+        self._presented = False  # nothing shown yet: the start goes to the attract loop
 
     def close(self) -> None:
         super().close()
@@ -229,7 +230,9 @@ class Screen(MediaDevice):
 
     # -- internals --------------------------------------------------------------------------
     def begin(self) -> bool:
-        self.attract()
+        # The first state's handlers run before this: what they showed stays.
+        if not self._presented:
+            self.attract()
         return True
 
     def preload_media(self, name: str, loops: bool) -> None:
@@ -298,6 +301,7 @@ class Screen(MediaDevice):
         with self._lock:
             old, self._scene = self._scene, scene
         old.close()  # it keeps its last frame, should a draw still hold it
+        self._presented = True
         self._then = then
         self.set_state(label=label, shows=shows, attract=attract)
         if shows is not None:
