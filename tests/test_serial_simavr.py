@@ -105,20 +105,83 @@ def test_a_scenario_fails_when_the_board_does_not_follow_the_host(tmp_path, inst
                                "D13 is 0, the host wrote 1"), outcome
 
 
-def test_a_reset_board_is_configured_again_and_gets_its_acked_output_back(tmp_path, installation):
-    # Only an output here: simboard's reset forgets the levels it drives onto input pins, so
-    # a button would read pressed for a moment after the reset (noted for the firmware side).
+BUTTONS = """
+[[devices]]
+id = "door"
+kind = "button"
+board = "3FA29C01"
+pin = "D2"
+
+[[devices]]
+id = "bell"
+kind = "button"
+board = "3FA29C01"
+pin = "D3"
+"""
+
+
+def test_a_reset_board_is_configured_again_keeps_its_inputs_and_gets_its_outputs_back(
+        tmp_path, installation):
+    """A button held through the reset still reads held and one left alone still reads
+    released: no event from either, as with real buttons on a board that reboots."""
     link = tmp_path / "ttyACM-lamp"
     with plug(SimAvrBoard(board_id=BOARD), link) as uno, \
-            Live(installation(LAMP_ONLY.format(ports=tmp_path))) as run:
+            Live(installation(LAMP_ONLY.format(ports=tmp_path) + BUTTONS)) as run:
+        uno.pin("D2", 0)                                 # door held down
+        run.wait_for("door.pressed")
         run.command("spot", "on")
         assert settle(lambda: uno.level("D13") == 1)
         mark = run.mark()
         uno.reset()
         assert run.wait_for("spot.offline", since=mark).value.endswith("board reset")
-        run.wait_for("spot.online", since=mark)
+        for device in ("spot", "door", "bell"):
+            run.wait_for(f"{device}.online", since=mark)
         assert settle(lambda: uno.level("D13") == 1)  # the acked `on` is restored
-        assert run.keys(mark) == ["spot.offline", "spot.online"]
+
+        def inputs() -> list[str]:
+            return [k for k in run.keys(mark) if not k.endswith(("offline", "online"))]
+        assert inputs() == []  # the levels read at configure time were the same as before
+        assert run.call(lambda: (run.runtime.devices["door"].is_pressed,
+                                 run.runtime.devices["bell"].is_pressed)) == (True, False)
+        uno.pin("D3", 0)                                 # a real press after the reset
+        run.wait_for("bell.pressed", since=mark)
+        assert inputs() == ["bell.pressed"]
+
+
+SERVO = """
+[installation]
+name = "arm"
+backend = "serial"
+
+[serial]
+ports = ["{ports}/ttyACM-*"]
+greeting_timeout = 0.2
+wait = 10
+
+[[devices]]
+id = "arm"
+kind = "servo"
+board = "3FA29C01"
+pin = "D9"
+"""
+
+
+def test_a_detached_servo_stops_its_pulses(tmp_path, installation):
+    """`detach` is `set D9 off` on the wire: the firmware stops the pulses, the servo goes limp."""
+    def pulsing(uno: SimAvrBoard) -> bool:
+        before = uno.edges("D9")
+        time.sleep(0.1)                                   # five 20 ms servo frames
+        return uno.edges("D9") > before
+
+    with plug(SimAvrBoard(board_id=BOARD), tmp_path / "ttyACM-arm") as uno, \
+            Live(installation(SERVO.format(ports=tmp_path))) as run:
+        assert not pulsing(uno)                           # starts detached
+        run.command("arm", "angle", 90)
+        assert settle(lambda: pulsing(uno))
+        run.command("arm", "detach")
+        assert settle(lambda: not pulsing(uno))
+        run.command("arm", "angle", 10)                   # and it comes back
+        assert settle(lambda: pulsing(uno))
 
 
 def test_unplug_and_replug_lose_nothing_acked_and_repeat_nothing(example) -> None:
