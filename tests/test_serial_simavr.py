@@ -17,7 +17,7 @@ import pytest
 
 from sim.scenario import load_scenario, run_scenario
 from tests.board_driver import BoardDriver
-from tests.conftest import REPO
+from tests.conftest import REPO, device
 from tests.live import Live
 from tests.simboard import BOARDS, ECHO_SKETCH, SimAvrBoard
 from toolkit.core.config import load_installation
@@ -73,28 +73,22 @@ def test_the_plinth_passes_its_scenario_on_a_simulated_board(example, family: st
         assert uno.level("D13") == 0 and uno.pixels("D6") == WARM  # where the scenario left it
 
 
-LAMP_ONLY = """
-[installation]
-name = "lamp"
-backend = "serial"
+def on_a_board(ports: Path, *devices: str) -> str:
+    """An installation file whose devices sit on the simulated board found under `ports`."""
+    return ('[installation]\nname = "t"\nbackend = "serial"\n\n[serial]\n'
+            f'ports = ["{ports}/ttyACM-*"]\ngreeting_timeout = 0.2\nwait = 10\n\n' + "".join(devices))
 
-[serial]
-ports = ["{ports}/ttyACM-*"]
-greeting_timeout = 0.2
-wait = 10
 
-[[devices]]
-id = "spot"
-kind = "led"
-board = "3FA29C01"
-pin = "D13"
-"""
+LAMP = device("spot", "led", f'board = "{BOARD}"\npin = "D13"')
+BUTTONS = (device("door", "button", f'board = "{BOARD}"\npin = "D2"')
+           + device("bell", "button", f'board = "{BOARD}"\npin = "D3"'))
+SERVO = device("arm", "servo", f'board = "{BOARD}"\npin = "D9"')
 
 
 def test_a_scenario_fails_when_the_board_does_not_follow_the_host(tmp_path, installation):
     """The state check reads the board's pins: an LED the host turned on but the board never
     lit (here: the board runs a sketch that is not museokit's) fails the expectation."""
-    inst = installation(LAMP_ONLY.format(ports=tmp_path).replace("wait = 10", "wait = 0.5"))
+    inst = installation(on_a_board(tmp_path, LAMP).replace("wait = 10", "wait = 0.5"))
     scenario = tmp_path / "lamp.scenario"
     scenario.write_text("at 0.2  do spot.on\n        expect spot is on\n")
     with plug(SimAvrBoard(board_id=BOARD, sketch=ECHO_SKETCH), tmp_path / "ttyACM-lamp") as echo:
@@ -105,28 +99,13 @@ def test_a_scenario_fails_when_the_board_does_not_follow_the_host(tmp_path, inst
                                "D13 is 0, the host wrote 1"), outcome
 
 
-BUTTONS = """
-[[devices]]
-id = "door"
-kind = "button"
-board = "3FA29C01"
-pin = "D2"
-
-[[devices]]
-id = "bell"
-kind = "button"
-board = "3FA29C01"
-pin = "D3"
-"""
-
-
 def test_a_reset_board_is_configured_again_keeps_its_inputs_and_gets_its_outputs_back(
         tmp_path, installation):
     """A button held through the reset still reads held and one left alone still reads
     released: no event from either, as with real buttons on a board that reboots."""
     link = tmp_path / "ttyACM-lamp"
     with plug(SimAvrBoard(board_id=BOARD), link) as uno, \
-            Live(installation(LAMP_ONLY.format(ports=tmp_path) + BUTTONS)) as run:
+            Live(installation(on_a_board(tmp_path, LAMP, BUTTONS))) as run:
         uno.pin("D2", 0)                                 # door held down
         run.wait_for("door.pressed")
         run.command("spot", "on")
@@ -148,24 +127,6 @@ def test_a_reset_board_is_configured_again_keeps_its_inputs_and_gets_its_outputs
         assert inputs() == ["bell.pressed"]
 
 
-SERVO = """
-[installation]
-name = "arm"
-backend = "serial"
-
-[serial]
-ports = ["{ports}/ttyACM-*"]
-greeting_timeout = 0.2
-wait = 10
-
-[[devices]]
-id = "arm"
-kind = "servo"
-board = "3FA29C01"
-pin = "D9"
-"""
-
-
 def test_a_detached_servo_stops_its_pulses(tmp_path, installation):
     """`detach` is `set D9 off` on the wire: the firmware stops the pulses, the servo goes limp."""
     def pulsing(uno: SimAvrBoard) -> bool:
@@ -174,7 +135,7 @@ def test_a_detached_servo_stops_its_pulses(tmp_path, installation):
         return uno.edges("D9") > before
 
     with plug(SimAvrBoard(board_id=BOARD), tmp_path / "ttyACM-arm") as uno, \
-            Live(installation(SERVO.format(ports=tmp_path))) as run:
+            Live(installation(on_a_board(tmp_path, SERVO))) as run:
         assert not pulsing(uno)                           # starts detached
         run.command("arm", "angle", 90)
         assert settle(lambda: pulsing(uno))
