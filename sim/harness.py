@@ -8,6 +8,11 @@ brick's own tests:
     h.run_for(1)
     assert h.fired("door.clicked")
     h.close()
+
+Who plays the visitor is a `VisitorDriver`. The default one injects into the sim
+backend's virtual inputs, on the virtual clock. A driver for real (or simulated)
+hardware keeps the installation's own backends, runs on the real clock, and touches
+the hardware instead: tests/board_driver.py presses a button on a simulated Uno.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.core.clock import VirtualClock
+from toolkit.core.clock import Clock, RealClock, VirtualClock
 from toolkit.core.config import Installation, load_installation
 from toolkit.core.events import Event
 from toolkit.core.runtime import Runtime
@@ -38,23 +43,53 @@ class Seen:
         return self.event.value
 
 
+class VisitorDriver:
+    """Plays visitors on the sim backend, on the virtual clock (the default driver).
+
+    A driver for hardware subclasses it: `backend = None` keeps each device's own
+    backend, `real_time = True` makes the harness wait in real time, `latency` is how
+    much later than on the virtual clock a consequence may show (a round trip to the
+    board), and `act` / `output_problem` touch and read the hardware.
+    """
+
+    #: The backend every device runs on; None: the installation's own.
+    backend: str | None = "sim"
+    real_time = False
+    #: Seconds added to the end of every expectation's window.
+    latency = 0.0
+
+    def act(self, runtime: Runtime, device_id: str, action: str, arg: str | None) -> None:
+        runtime.simulate(device_id, action, arg)
+
+    def output_problem(self, runtime: Runtime, device_id: str) -> str | None:
+        """How the hardware differs from what the host last wrote to the output (None:
+        it agrees, or cannot be read). Sim outputs are what was written, by definition."""
+        return None
+
+
 class Harness:
     def __init__(self, installation: Installation, *, slow_threshold: float = 0.1,
-                 record: bool = True, backend: str = "sim", clock: VirtualClock | None = None
-                 ) -> None:
+                 record: bool = True, backend: str = "sim", clock: VirtualClock | None = None,
+                 driver: VisitorDriver | None = None) -> None:
         self.installation = installation
-        self.clock = clock or VirtualClock()
-        # backend="gpio" runs the same installation on gpiozero (its MockFactory in tests).
-        self.runtime = Runtime(installation, clock=self.clock, backend_override=backend,
+        self.driver = driver or VisitorDriver()
+        self.clock: Clock = RealClock() if self.driver.real_time else clock or VirtualClock()
+        # backend="gpio" runs the same installation on gpiozero (its MockFactory in tests); a
+        # driver for hardware names its own backend (None: each device's own).
+        self.runtime = Runtime(installation, clock=self.clock,
+                               backend_override=backend if driver is None else driver.backend,
                                slow_threshold=slow_threshold)
         # Time every handler exactly: the slowest-handler report and slow-handler
-        # warnings come from here (no watchdog thread runs on the virtual clock).
+        # warnings come from here (no watchdog thread runs while the harness drives).
         self.runtime.bus.profile = True
         self.seen: list[Seen] = []
         #: Every handler or timer that raised: "at 12.5s: handler f failed on door.pressed: ...".
         self.errors: list[str] = []
         self.runtime.bus.stats.error_listeners.append(self._record_error)
         self.runtime.start()
+        # In real time, 0 is when the installation is ready (a board is configured by then);
+        # a virtual clock's own 0 stays the origin, as before.
+        self.origin = self.clock.monotonic() if self.driver.real_time else 0.0
         if record:
             self.runtime.bus.tap(self._record, name="harness recorder")
 
@@ -63,7 +98,7 @@ class Harness:
         return cls(load_installation(path), **kwargs)
 
     def _record(self, event: Event) -> None:
-        self.seen.append(Seen(self.clock.monotonic(), event))
+        self.seen.append(Seen(self.now, event))
 
     def _record_error(self, name: str, what: str, exc: BaseException) -> None:
         self.errors.append(f"at {self.now:g}s: handler {name} failed on {what}: "
@@ -71,11 +106,12 @@ class Harness:
 
     @property
     def now(self) -> float:
-        return self.clock.monotonic()
+        """Seconds since the installation was ready."""
+        return self.clock.monotonic() - self.origin
 
     def act(self, device_id: str, action: str, arg: str | None = None) -> None:
         """A visitor action (`press`, `release`, `motion`, `value`, `tag`...), processed now."""
-        self.runtime.simulate(device_id, action, arg)
+        self.driver.act(self.runtime, device_id, action, arg)
         self.runtime.loop.drain()
 
     def command(self, device_id: str, name: str, *args: Any, **kwargs: Any) -> Any:

@@ -11,6 +11,10 @@
 and reports all problems at once (`file:line: message — hint`); `run_scenario`
 plays the steps through a `Harness`, then resolves each expectation against the
 recorded events and device states. The format is documented in docs/scenarios.md.
+
+Given a `VisitorDriver` for hardware, the same scenario runs in real time against
+it: windows get the driver's `latency` added at their end, and an output's state
+counts only once the hardware shows what the host wrote (`Trace.hardware`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.harness import Harness, Seen
+from sim.harness import Harness, Seen, VisitorDriver
 from toolkit.core.config import Action, Installation, parse_action, parse_scalar
 from toolkit.core.device import CommandError, Device, check_call
 from toolkit.core.states import STATES_ID, StateMachine
@@ -34,6 +38,8 @@ from toolkit.core.suggest import suggest
 DEFAULT_WINDOW = 0.5
 #: How long `click DEVICE` keeps the button down.
 CLICK_TIME = 0.1
+#: In real time, how often the hardware's outputs are compared with what the host wrote.
+HARDWARE_SAMPLE = 0.02
 
 _EPS = 1e-6
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -115,30 +121,32 @@ class EventExpectation:
 
     def check(self, trace: Trace) -> str | None:
         """None when met, else what was seen instead."""
+        end = self.end + trace.latency
         same_key = [s for s in trace.events if s.key == self.key]
-        inside = [s for s in same_key if self._inside(s.t)
+        inside = [s for s in same_key if self._inside(s.t, end)
                   and (self.value is None or same_value(s.value, self.value))]
         if self.absent:
-            return f"saw {', '.join(self._describe(s) for s in inside)}" if inside else None
+            return f"saw {', '.join(self._describe(s, end) for s in inside)}" if inside else None
         if inside:
             return None
         if not same_key:
             return f"no {self.key} in the whole run"
-        nearest = sorted(sorted(same_key, key=self._distance)[:3], key=lambda s: s.t)
-        return f"saw {', '.join(self._describe(s) for s in nearest)}"
+        nearest = sorted(sorted(same_key, key=lambda s: self._distance(s, end))[:3], key=lambda s: s.t)
+        return f"saw {', '.join(self._describe(s, end) for s in nearest)}"
 
-    def _inside(self, t: float) -> bool:
-        return self.where.t - _EPS <= t <= self.end + _EPS
+    def _inside(self, t: float, end: float) -> bool:
+        return self.where.t - _EPS <= t <= end + _EPS
 
-    def _distance(self, seen: Seen) -> float:
-        return max(self.where.t - seen.t, seen.t - self.end, 0.0)
+    def _distance(self, seen: Seen, end: float) -> float:
+        return max(self.where.t - seen.t, seen.t - end, 0.0)
 
-    def _describe(self, seen: Seen) -> str:
+    def _describe(self, seen: Seen, end: float) -> str:
         value = "" if seen.value is None else f" = {show(seen.value)}"
-        if self._inside(seen.t):
+        if self._inside(seen.t, end):
             return f"{seen.key}{value} at {format_time(seen.t)}"
         side = "early" if seen.t < self.where.t else "late"
-        return f"{seen.key}{value} at {format_time(seen.t)} ({format_time(self._distance(seen))} {side})"
+        return (f"{seen.key}{value} at {format_time(seen.t)} "
+                f"({format_time(self._distance(seen, end))} {side})")
 
 
 @dataclass(frozen=True)
@@ -156,9 +164,11 @@ class StateExpectation:
         return self.where.t + self.window
 
     def check(self, trace: Trace) -> str | None:
-        seen = trace.states_during(self.device, self.where.t, self.end)
-        if any(same_value(state.get(self.key), self.value) for _, state in seen):
-            return None
+        end = self.end + trace.latency
+        seen = trace.states_during(self.device, self.where.t, end)
+        matched = [t for t, state in seen if same_value(state.get(self.key), self.value)]
+        if matched:
+            return trace.hardware_problem(self.device, max(matched[0], self.where.t), end)
         keys = sorted({k for _, state in seen for k in state})
         if self.key not in keys:
             return (f"{self.device} has no state {self.key!r}; "
@@ -212,6 +222,8 @@ class ScenarioResult:
     handler_errors: list[str]
     events: int
     virtual_seconds: float
+    #: "virtual", or "real" when a driver ran the scenario against hardware.
+    clock: str = "virtual"
 
     @property
     def failed(self) -> int:
@@ -232,7 +244,7 @@ class ScenarioResult:
         summary = (f"{self.scenario.name}: {verdict} — {self.met} of {len(self.outcomes)} met, "
                    f"{_count(len(self.handler_errors), 'handler error')}, "
                    f"{_count(self.events, 'event')} in {format_time(self.virtual_seconds)} "
-                   "of virtual time")
+                   f"of {self.clock} time")
         return [*(str(o) for o in self.outcomes), *errors, summary]
 
 
@@ -467,17 +479,41 @@ def _single(words: list[str]) -> str:
 
 # -- running -------------------------------------------------------------------------------
 class Trace:
-    """What happened during a run: every event, and every device state with its virtual time."""
+    """What happened during a run: every event, and every device state with its time.
+
+    In real time it also samples, for each output, whether the hardware shows what
+    the host last wrote to it (`hardware`: time and the driver's problem, or None).
+    """
 
     def __init__(self, harness: Harness) -> None:
+        self.harness = harness
         self.events = harness.seen
-        self.clock = harness.clock
+        self.latency = harness.driver.latency
         self.states: dict[str, list[tuple[float, dict[str, Any]]]] = {
             dev_id: [(harness.now, device.state)] for dev_id, device in harness.runtime.devices.items()}
         harness.runtime.bus.watch_state(self._note)
+        self.hardware: dict[str, list[tuple[float, str | None]]] = {}
+        if harness.driver.real_time:
+            self._outputs = [d.id for d in harness.runtime.devices.values() if d.role == "output"]
+            harness.runtime.loop.call_every(HARDWARE_SAMPLE, self._sample, first=0.0,
+                                            name="hardware sampler")
 
     def _note(self, device: str, state: dict[str, Any]) -> None:
-        self.states.setdefault(device, []).append((self.clock.monotonic(), state))
+        self.states.setdefault(device, []).append((self.harness.now, state))
+
+    def _sample(self) -> None:
+        h = self.harness
+        for dev_id in self._outputs:
+            self.hardware.setdefault(dev_id, []).append(
+                (h.now, h.driver.output_problem(h.runtime, dev_id)))
+
+    def hardware_problem(self, device: str, start: float, end: float) -> str | None:
+        """None if the hardware agreed with the host at some sample in [start, end] (or is
+        not sampled), else how it differed last."""
+        samples = [(t, p) for t, p in self.hardware.get(device, []) if start - _EPS <= t <= end + _EPS]
+        if not samples or any(problem is None for _, problem in samples):
+            return None
+        return f"the host set it, but the hardware did not follow: {samples[-1][1]}"
 
     def states_during(self, device: str, start: float, end: float) -> list[tuple[float, dict[str, Any]]]:
         """The state in force once instant `start` settled, then every change up to `end`."""
@@ -487,17 +523,20 @@ class Trace:
         return history[max(first - 1, 0):max(last, 1)]
 
 
-def run_scenario(installation: Installation, scenario: Scenario) -> ScenarioResult:
-    """Play the scenario on the virtual clock and judge every expectation."""
-    with Harness(installation) as harness:
+def run_scenario(installation: Installation, scenario: Scenario,
+                 driver: VisitorDriver | None = None) -> ScenarioResult:
+    """Play the scenario and judge every expectation: on the virtual clock with simulated
+    devices, or in real time against the hardware `driver` plays."""
+    with Harness(installation, driver=driver) as harness:
         trace = Trace(harness)
         failed_steps = [outcome for outcome in (_play(harness, step) for step in scenario.steps)
                         if outcome is not None]
-        harness.run_until(scenario.end)
+        harness.run_until(scenario.end + trace.latency)
         errors = harness.errors
         judged = [Outcome(e.where, e.check(trace)) for e in scenario.expectations]
         outcomes = sorted([*failed_steps, *judged], key=lambda o: o.where.number)
-        return ScenarioResult(scenario, outcomes, errors, len(harness.seen), harness.now)
+        clock = "real" if harness.driver.real_time else "virtual"
+        return ScenarioResult(scenario, outcomes, errors, len(harness.seen), harness.now, clock)
 
 
 def _play(harness: Harness, step: Step) -> Outcome | None:

@@ -196,7 +196,8 @@ class _ProcessBoard:
         return bytes.fromhex(parts[2]) if len(parts) > 2 else b""
 
     def reset(self) -> None:
-        """Press the reset button: the firmware reboots and greets again."""
+        """Press the reset button: the firmware reboots and greets again; the levels driven
+        onto input pins stay (a held button is still held)."""
         self.command("reset")
 
     def close(self) -> None:
@@ -227,6 +228,11 @@ class SimAvrBoard(_ProcessBoard):
     def __init__(self, board_id: str = "3FA29C01", speed: float = 1.0, sketch: Path = SKETCH) -> None:
         super().__init__([str(build_simboard()), "-i", board_id, "-s", str(speed),
                           str(build_sketch(sketch))], board_id)
+
+    def edges(self, pin: str) -> int:
+        """Rising edges the firmware drove on `pin` so far (a servo sends one per pulse)."""
+        [line] = self.command(f"edges {pin}")
+        return int(line.split()[-1])
 
 
 class MicroPythonBoard(_ProcessBoard):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.simboard import BOARDS, Wire, checksum
+from toolkit.backends.serial.protocol import MAX_LINE, PIXELS_PER_LINE
 
 
 @dataclass
@@ -103,6 +104,17 @@ def test_distance_sensor_timed_on_the_board(link: Link) -> None:
     assert w.expect("ev ").split(" ")[3:] == ["D7", "0"]
 
 
+def test_distance_threshold_zero_reports_every_ping(link: Link) -> None:
+    """What the host configures: its DistanceSensor smooths over every reading."""
+    link.need("dist")
+    w = link.wire
+    link.board.sonar("D7", "D8", 800)
+    assert w.ask("dist D7 D8 30 0") == "ok 1"
+    pings = [line.split(" ") for line in w.quiet(0.6) if line.startswith("ev ")]
+    assert len(pings) >= 8                              # ~one per 30 ms, though nothing moved
+    assert all(p[3] == "D7" and abs(int(p[4]) - 800) <= 5 for p in pings), pings
+
+
 def test_pixels_reach_the_strip(link: Link) -> None:
     link.need("pix")
     w = link.wire
@@ -111,6 +123,35 @@ def test_pixels_reach_the_strip(link: Link) -> None:
     assert link.board.pixels("D6") == bytes.fromhex("00FF00" "FF0000" "0000FF")  # GRB order
     assert w.ask("px D6 all 102030") == "ok 3"
     assert link.board.pixels("D6") == bytes.fromhex("201030") * 3
+
+
+def test_the_longest_pixel_line_fits_and_one_more_colour_is_refused(link: Link) -> None:
+    """PROTOCOL.md 3.3: up to 15 colours per `px` line, which fit beside the largest seq,
+    a 3-character pin, an index and the checksum; the host sends that many."""
+    link.need("pix")
+    w = link.wire
+    assert w.ask("pix D13 60") == "ok 1"
+    body = "px D13 45 " + " ".join(["0A0B0C"] * PIXELS_PER_LINE)
+    assert len(f"65535 {body}*HH\n") <= MAX_LINE
+    assert w.ask(body, seq=65535) == "ok 65535"
+    assert link.board.pixels("D13")[-3:] == bytes.fromhex("0B0A0C")  # pixel 59, GRB
+    assert w.ask("px D13 0 " + " ".join(["0A0B0C"] * (PIXELS_PER_LINE + 1))) == "err 2 args"
+    assert w.ask("stat").split(" ")[4] == "long=0"
+
+
+def test_a_servo_detaches_and_comes_back(link: Link) -> None:
+    link.need("servo")
+    w = link.wire
+    assert w.ask("servo D9") == "ok 1"
+    assert w.ask("get D9") == "ok 2 -"                  # no pulses before the first angle
+    assert w.ask("set D9 90") == "ok 3"
+    assert w.ask("get D9") == "ok 4 90"
+    assert w.ask("set D9 off") == "ok 5"                # limp: no pulses
+    assert w.ask("get D9") == "ok 6 -"
+    assert w.ask("set D9 45") == "ok 7"
+    assert w.ask("get D9") == "ok 8 45"
+    assert w.ask("out D13") == "ok 9"
+    assert w.ask("set D13 off") == "err 10 args"        # only a servo detaches
 
 
 def test_errors_carry_the_seq(link: Link) -> None:
@@ -184,8 +225,11 @@ def test_reset_mid_session_greets_again_and_forgets_the_configuration(link: Link
     assert w.ask("strict 1") == "ok 1"
     assert w.ask("out D13") == "ok 2"
     assert w.ask("set D13 1") == "ok 3"
+    link.board.pin("D2", 0)                            # a button held through the reset
     link.board.reset()
     hello = w.expect("hello ").split(" ")
     assert hello[1] == "0" and hello[5] == "0BADCAFE"  # n = 0: a boot, same board
     assert w.ask("set D13 1", check=False) == "err 4 role"  # strict and roles are gone
     assert link.board.level("D13") == 0
+    assert w.ask("in D2 up 20") == "ok 5 0"            # still held; D3 was left alone
+    assert w.ask("in D3 up 20") == "ok 6 1"

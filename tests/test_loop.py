@@ -222,10 +222,20 @@ def test_max_queue_depth_counts_what_waited(loop):
     assert loop.max_queue_depth == 5  # the largest so far
 
 
-def test_run_until_refuses_a_real_clock():
-    loop = Loop(RealClock(), Bus())
-    with pytest.raises(RuntimeError, match="VirtualClock"):
-        loop.run_until(1)
+def test_run_until_on_a_real_clock_serves_the_loop_until_that_time():
+    """What a scenario against real hardware does: the calling thread serves the loop."""
+    clock = RealClock()
+    loop = Loop(clock, Bus())
+    ran: list[str] = []
+    start = clock.monotonic()
+    loop.call_later(0.05, ran.append, "timer")
+    threading.Timer(0.02, loop.call_soon_threadsafe, (ran.append, "from a thread")).start()
+    loop.run_until(start + 0.15)
+    assert clock.monotonic() >= start + 0.15
+    assert sorted(ran) == ["from a thread", "timer"]
+    loop.call_later(1.0, ran.append, "later")
+    loop.run_until(clock.monotonic() + 0.01)
+    assert "later" not in ran  # not due yet: returned at the time asked for
 
 
 def test_next_timer_at_skips_cancelled_timers(loop):

@@ -48,6 +48,27 @@ def test_bad_serial_settings_name_the_key_and_line(installation):
     assert "serial.boards: board 'plinth': 'kitchen' is not a board id" in issue
 
 
+def test_a_tag_reader_on_a_board_is_refused_with_what_to_use_instead(installation):
+    text = HEAD + device("reader", "tag_reader", 'board = "3FA29C01"\npin = "D10"')
+    [issue] = problems(installation, text)
+    assert "devices[0].kind: device 'reader': RFID readers on a serial board are not supported yet" \
+        in issue
+    assert "wire the reader to the Raspberry Pi instead, or use a USB HID reader" in issue
+
+
+def test_check_names_the_file_and_line_of_a_tag_reader_on_a_board(tmp_path):
+    """What a maker sees from `museokit check`, with the line of the offending device."""
+    folder = tmp_path / "plinth"
+    folder.mkdir()
+    (folder / "installation.toml").write_text(
+        HEAD + device("reader", "tag_reader", 'board = "3FA29C01"\npin = "D10"'))
+    out = subprocess.run([sys.executable, "-m", "toolkit.cli", "check", str(folder)], cwd=REPO,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    said = out.stdout + out.stderr
+    assert "installation.toml:" in said and "RFID readers on a serial board are not supported yet" in said
+
+
 def test_pins_on_a_board_are_shared_whatever_their_spelling(installation):
     text = HEAD + device("door", "button", 'board = "3FA29C01"\npin = 2') + device(
         "lamp", "led", 'board = "3FA29C01"\npin = "d2"')
@@ -62,3 +83,18 @@ def test_check_of_a_serial_installation_does_not_import_pyserial():
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                          timeout=60)
     assert out.stdout.split()[-2:] == ["0", "False"], out.stderr
+
+
+def test_any_device_asking_a_board_for_tags_is_refused_at_start():
+    """A brick of another kind that reads tags gets the same answer when it opens."""
+    from toolkit.backends.serial.backend import NO_RFID, SerialBackend
+    from toolkit.core.backend import BackendError
+    from toolkit.core.bus import Bus
+    from toolkit.core.clock import VirtualClock
+    from toolkit.core.loop import Loop
+    from toolkit.core.pins import PinRef
+
+    backend = SerialBackend(Loop(VirtualClock(), Bus()))
+    with pytest.raises(BackendError) as refused:
+        backend.open_input("shelf", "tag", PinRef("3FA29C01", "D10"), lambda value: None)
+    assert str(refused.value) == NO_RFID

@@ -35,9 +35,13 @@ def test_a_line_over_the_limit_is_never_sent():
         encode(65535, "px", "D6", 0, *["FFFFFF"] * 17)
 
 
-def test_the_longest_pixel_line_fits():
+def test_the_longest_pixel_line_fits_and_one_more_colour_would_not():
+    """PROTOCOL.md 3.3's limit, with MicroPython's largest index (its strips take 256)."""
     from toolkit.backends.serial.protocol import PIXELS_PER_LINE
-    assert len(encode(65535, "px", "D13", 45, *["FFFFFF"] * PIXELS_PER_LINE)) <= MAX_LINE
+    assert PIXELS_PER_LINE == 15
+    assert len(encode(65535, "px", "D13", 255, *["FFFFFF"] * PIXELS_PER_LINE)) <= MAX_LINE
+    with pytest.raises(ValueError, match="over the protocol's 128"):
+        encode(65535, "px", "D13", 255, *["FFFFFF"] * (PIXELS_PER_LINE + 1))
 
 
 def test_board_lines_parse():

@@ -3,8 +3,8 @@
 The simulated Uno (tests/simboard.py, firmware/simavr/simboard.c) has its UART on a pty,
 reached through a symlink the way /dev/serial/by-id/ names a real board; "unplugging" is
 killing the simulator, "replugging" is starting a new one on a new pty. The example
-installation object-plinth is played step by step, as its scenario does in the simulator
-(the scenario runner itself only runs on the virtual clock).
+installation object-plinth runs its own scenario file against the board, in real time,
+through tests/board_driver.py.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from sim.scenario import load_scenario, run_scenario
+from tests.board_driver import BoardDriver
+from tests.conftest import REPO, device
 from tests.live import Live
-from tests.simboard import BOARDS, SimAvrBoard
+from tests.simboard import BOARDS, ECHO_SKETCH, SimAvrBoard
 from toolkit.core.config import load_installation
 
 EXAMPLE = REPO / "installations" / "object-plinth"
@@ -54,64 +56,93 @@ def example(tmp_path: Path) -> Iterator[tuple[Live, Path]]:
     yield folder, link
 
 
+@pytest.mark.parametrize("scenario", sorted((EXAMPLE / "scenarios").glob("*.scenario")),
+                         ids=lambda p: p.stem)
 @pytest.mark.parametrize("family", sorted(BOARDS))
-def test_the_plinth_on_a_simulated_uno(example, family: str) -> None:
-    """Also run against the MicroPython firmware (CPython with machine shims, on a pty)."""
+def test_the_plinth_passes_its_scenario_on_a_simulated_board(example, family: str,
+                                                              scenario: Path) -> None:
+    """The example's own .scenario file, unchanged, against the serial backend and the board's
+    firmware (the Arduino sketch in simavr; the MicroPython firmware on CPython shims)."""
     folder, link = example
-    with plug(BOARDS[family](board_id=BOARD), link) as uno, Live(load_installation(folder)) as run:
-        assert uno.level("D13") == 0
-        mark = run.mark()
-        uno.pin("D2", 0)                      # the object is placed: the switch closes
-        run.wait_for("plinth.pressed", since=mark)
-        assert settle(lambda: uno.pixels("D6") == WARM)
-        assert uno.level("D13") == 0
-
-        uno.pin("D2", 1)                      # a visitor lifts it
-        run.wait_for("plinth.released", since=mark)
-        assert settle(lambda: uno.level("D13") == 1)   # the spot's `set D13 1` was acked
-        frames = {uno.pixels("D6") for _ in range(5) if time.sleep(0.1) is None}
-        assert len(frames) > 1                          # the chase runs on the ring
-
-        uno.pin("D2", 0)                      # ...and puts it back
-        run.wait_for("plinth.pressed", since=run.mark() - 1)
-        assert settle(lambda: uno.level("D13") == 0 and uno.pixels("D6") == WARM)
-        keys = run.keys(mark)
-        assert keys.count("plinth.pressed") == 2 and keys.count("plinth.released") == 1
-        assert not [k for k in keys if k.endswith("offline")]
+    installation = load_installation(folder)
+    with plug(BOARDS[family](board_id=BOARD), link) as uno:
+        result = run_scenario(installation, load_scenario(scenario, installation), BoardDriver(uno))
+        report = "\n".join(result.lines())
+        assert result.passed, report
+        assert result.clock == "real" and result.met == len(result.outcomes) >= 9, report
+        assert uno.level("D13") == 0 and uno.pixels("D6") == WARM  # where the scenario left it
 
 
-LAMP_ONLY = """
-[installation]
-name = "lamp"
-backend = "serial"
-
-[serial]
-ports = ["{ports}/ttyACM-*"]
-greeting_timeout = 0.2
-wait = 10
-
-[[devices]]
-id = "spot"
-kind = "led"
-board = "3FA29C01"
-pin = "D13"
-"""
+def on_a_board(ports: Path, *devices: str) -> str:
+    """An installation file whose devices sit on the simulated board found under `ports`."""
+    return ('[installation]\nname = "t"\nbackend = "serial"\n\n[serial]\n'
+            f'ports = ["{ports}/ttyACM-*"]\ngreeting_timeout = 0.2\nwait = 10\n\n' + "".join(devices))
 
 
-def test_a_reset_board_is_configured_again_and_gets_its_acked_output_back(tmp_path, installation):
-    # Only an output here: simboard's reset forgets the levels it drives onto input pins, so
-    # a button would read pressed for a moment after the reset (noted for the firmware side).
+LAMP = device("spot", "led", f'board = "{BOARD}"\npin = "D13"')
+BUTTONS = (device("door", "button", f'board = "{BOARD}"\npin = "D2"')
+           + device("bell", "button", f'board = "{BOARD}"\npin = "D3"'))
+SERVO = device("arm", "servo", f'board = "{BOARD}"\npin = "D9"')
+
+
+def test_a_scenario_fails_when_the_board_does_not_follow_the_host(tmp_path, installation):
+    """The state check reads the board's pins: an LED the host turned on but the board never
+    lit (here: the board runs a sketch that is not museokit's) fails the expectation."""
+    inst = installation(on_a_board(tmp_path, LAMP).replace("wait = 10", "wait = 0.5"))
+    scenario = tmp_path / "lamp.scenario"
+    scenario.write_text("at 0.2  do spot.on\n        expect spot is on\n")
+    with plug(SimAvrBoard(board_id=BOARD, sketch=ECHO_SKETCH), tmp_path / "ttyACM-lamp") as echo:
+        result = run_scenario(inst, load_scenario(scenario, inst), BoardDriver(echo))
+    [outcome] = result.outcomes
+    assert not result.passed
+    assert outcome.problem == ("the host set it, but the hardware did not follow: "
+                               "D13 is 0, the host wrote 1"), outcome
+
+
+def test_a_reset_board_is_configured_again_keeps_its_inputs_and_gets_its_outputs_back(
+        tmp_path, installation):
+    """A button held through the reset still reads held and one left alone still reads
+    released: no event from either, as with real buttons on a board that reboots."""
     link = tmp_path / "ttyACM-lamp"
     with plug(SimAvrBoard(board_id=BOARD), link) as uno, \
-            Live(installation(LAMP_ONLY.format(ports=tmp_path))) as run:
+            Live(installation(on_a_board(tmp_path, LAMP, BUTTONS))) as run:
+        uno.pin("D2", 0)                                 # door held down
+        run.wait_for("door.pressed")
         run.command("spot", "on")
         assert settle(lambda: uno.level("D13") == 1)
         mark = run.mark()
         uno.reset()
         assert run.wait_for("spot.offline", since=mark).value.endswith("board reset")
-        run.wait_for("spot.online", since=mark)
+        for device in ("spot", "door", "bell"):
+            run.wait_for(f"{device}.online", since=mark)
         assert settle(lambda: uno.level("D13") == 1)  # the acked `on` is restored
-        assert run.keys(mark) == ["spot.offline", "spot.online"]
+
+        def inputs() -> list[str]:
+            return [k for k in run.keys(mark) if not k.endswith(("offline", "online"))]
+        assert inputs() == []  # the levels read at configure time were the same as before
+        assert run.call(lambda: (run.runtime.devices["door"].is_pressed,
+                                 run.runtime.devices["bell"].is_pressed)) == (True, False)
+        uno.pin("D3", 0)                                 # a real press after the reset
+        run.wait_for("bell.pressed", since=mark)
+        assert inputs() == ["bell.pressed"]
+
+
+def test_a_detached_servo_stops_its_pulses(tmp_path, installation):
+    """`detach` is `set D9 off` on the wire: the firmware stops the pulses, the servo goes limp."""
+    def pulsing(uno: SimAvrBoard) -> bool:
+        before = uno.edges("D9")
+        time.sleep(0.1)                                   # five 20 ms servo frames
+        return uno.edges("D9") > before
+
+    with plug(SimAvrBoard(board_id=BOARD), tmp_path / "ttyACM-arm") as uno, \
+            Live(installation(on_a_board(tmp_path, SERVO))) as run:
+        assert not pulsing(uno)                           # starts detached
+        run.command("arm", "angle", 90)
+        assert settle(lambda: pulsing(uno))
+        run.command("arm", "detach")
+        assert settle(lambda: not pulsing(uno))
+        run.command("arm", "angle", 10)                   # and it comes back
+        assert settle(lambda: pulsing(uno))
 
 
 def test_unplug_and_replug_lose_nothing_acked_and_repeat_nothing(example) -> None:

@@ -21,6 +21,7 @@ FEATURES = "in,ana,dist,out,pwm,servo,tone,pix"
 LINE_MAX = 128
 QUEUE = 32
 PIXELS = 256
+PX_COLOURS = 15  # colours per `px` line: the longest line still fits LINE_MAX (PROTOCOL.md 3.3)
 ADC_BASE = 26 if "rp2" in sys.platform else 0  # Pico: A0 is GP26
 DOWN = getattr(machine.Pin, "PULL_DOWN", None)
 
@@ -232,6 +233,12 @@ class Firmware:
             raise Refused("role")
         if len(args) == 3 and slot.role != "tone":
             raise Refused("args")
+        if args[1].lower() == "off":  # a servo goes limp: no pulses until the next angle
+            if slot.role != "servo" or len(args) != 2:
+                raise Refused("args")
+            slot.hw.duty_u16(0)
+            slot.value = None
+            return ""
         v = number(args[1], 0, limits[slot.role])
         ms = number(args[2], 0, 65535) if len(args) == 3 else 0
         hw = slot.hw
@@ -261,6 +268,8 @@ class Firmware:
         if slot.role != "pix":
             raise Refused("role")
         strip = slot.hw
+        if len(args) - 2 > PX_COLOURS:
+            raise Refused("args")
         colours = []
         for text in args[2:]:
             try:
@@ -295,7 +304,9 @@ class Firmware:
             return " %d" % slot.params
         if slot.role == "dist":
             return " %d" % (slot.cand or 0)
-        return " %d" % (slot.value or 0)
+        if slot.value is None:  # a servo sending no pulses
+            return " -"
+        return " %d" % slot.value
 
     def slot(self, args, own=False):
         """The slot a one-pin command names; own: the pin must be the slot's main pin."""
@@ -387,7 +398,7 @@ class Firmware:
             hw, params = machine.PWM(pin), None
             hw.duty_u16(0)
         slot = Slot(role, name, hw, params)
-        slot.value = 0
+        slot.value = None if role == "servo" else 0  # a servo: no pulses until an angle
         self.slots[name] = slot
         return ""
 
@@ -462,7 +473,8 @@ class Firmware:
                 us = machine.time_pulse_us(echo, 1, 30000)
                 mm = us * 343 // 2000 if 0 < us <= 25000 else 0
                 slot.cand = mm
-                if slot.value is None or (mm != slot.value and abs(mm - slot.value) >= threshold):
+                # threshold 0: every ping, changed or not
+                if slot.value is None or not threshold or abs(mm - slot.value) >= threshold:
                     slot.value = mm
                     self.event(now, slot.name, mm)
         elif slot.role == "tone" and slot.params:

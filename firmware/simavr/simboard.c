@@ -14,7 +14,8 @@
  *   sonar D7 D8 1000      HC-SR04 on trig D7 / echo D8 sees something at 1000 mm (0: nothing)
  *   level D13             -> SIM LEVEL D13 <0|1>: the level the firmware drives
  *   pixels D6             -> SIM PIXELS D6 <hex bytes>: the last WS2812 frame sent on D6
- *   reset                 press the reset button
+ *   edges D9              -> SIM EDGES D9 <n>: rising edges the firmware drove on D9 (servo pulses)
+ *   reset                 press the reset button; driven input levels stay, as a button's do
  *   time                  -> SIM TIME <simulated ms>
  *   quit (or end of input) exit
  * Every command is answered by `SIM OK <command>` or `SIM ERR <why>`, after its effect.
@@ -73,6 +74,12 @@ static avr_irq_t *pin_irq(int pin) {
  * the firmware writes the port, where a bare avr_raise_irq would be undone by pinMode(). */
 static uint8_t ext_mask[3], ext_value[3];  /* ports B, C, D */
 
+static void apply_external(char port) {
+    int i = port - 'B';
+    avr_ioport_external_t ext = {.name = port, .mask = ext_mask[i], .value = ext_value[i]};
+    avr_ioctl(avr, AVR_IOCTL_IOPORT_SET_EXTERNAL(port), &ext);
+}
+
 static void drive(int pin, int level) {
     char port;
     int bit;
@@ -80,9 +87,24 @@ static void drive(int pin, int level) {
     int i = port - 'B';
     ext_mask[i] |= (uint8_t)(1 << bit);
     ext_value[i] = (uint8_t)(level ? ext_value[i] | (1 << bit) : ext_value[i] & ~(1 << bit));
-    avr_ioport_external_t ext = {.name = port, .mask = ext_mask[i], .value = ext_value[i]};
-    avr_ioctl(avr, AVR_IOCTL_IOPORT_SET_EXTERNAL(port), &ext);
+    apply_external(port);
     avr_raise_irq(pin_irq(pin), level ? 1 : 0);
+}
+
+/* A reset zeroes the PIN registers, but the world outside the board does not change: a
+ * held button is still held. Drive every pin again with its last level; the pin's IRQ still
+ * holds that level and simavr filters a raise that repeats it, so raise the other one first. */
+static void redrive_all(void) {
+    for (int pin = 0; pin < 20; pin++) {
+        char port;
+        int bit;
+        port_of(pin, &port, &bit);
+        int i = port - 'B';
+        if (!(ext_mask[i] & (1 << bit))) continue;
+        int level = (ext_value[i] >> bit) & 1;
+        avr_raise_irq(pin_irq(pin), !level);
+        drive(pin, level);
+    }
 }
 
 /* ---- HC-SR04 model: after a trigger pulse, echo rises 200 us later for 5.83 us per mm ---- */
@@ -116,11 +138,13 @@ static struct strip {
     avr_cycle_count_t rise, fall;
     uint8_t bytes[PIXEL_BYTES], frame[PIXEL_BYTES];
     int nbits, frame_len;
+    unsigned long edges;  /* every rising edge, strip or not: `edges` counts servo pulses */
 } strips[20];
 
 static void on_strip(struct avr_irq_t *irq, uint32_t value, void *param) {
     struct strip *s = param;
     if (value && !irq->value) {
+        s->edges++;
         if (s->nbits && avr->cycle - s->fall > 50 * (FREQ / 1000000)) s->nbits = 0;
         s->rise = avr->cycle;
     } else if (!value && irq->value) {
@@ -187,9 +211,12 @@ static void command(char *line) {
         printf("SIM PIXELS %s ", a);
         for (int i = 0; i < strips[pin].frame_len; i++) printf("%02X", strips[pin].frame[i]);
         printf("\n");
+    } else if (!strcmp(verb, "edges") && n == 2 && pin >= 0) {
+        printf("SIM EDGES %s %lu\n", a, strips[pin].edges);
     } else if (!strcmp(verb, "reset") && n == 1) {
         avr_reset(avr);
         avr->frequency = FREQ;
+        redrive_all();
     } else if (!strcmp(verb, "time") && n == 1) {
         printf("SIM TIME %llu\n", (unsigned long long)(avr->cycle / (FREQ / 1000)));
     } else {

@@ -3,7 +3,8 @@
 Backend threads (gpiozero callbacks, serial readers, MQTT) never touch devices
 or handlers directly; they `post()` into the loop's thread-safe queue. Timers
 live in a heap and read the loop's clock. With a `VirtualClock` the loop jumps
-from timer to timer (`run_until`), so a gallery day runs in seconds.
+from timer to timer (`run_until`), so a gallery day runs in seconds; on the real
+clock `run_until` waits, serving the loop, until the time comes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import math
 from collections.abc import Callable
 from queue import Empty, SimpleQueue
 from typing import Any
@@ -103,13 +105,13 @@ class Loop:
         finally:
             self._stopping = False
 
-    def _serve(self) -> None:
+    def _serve(self, until: float = math.inf) -> None:
         queue, clock = self._queue, self.clock
-        while not self._stopping:
-            self._run_due_timers(clock.monotonic())
+        while not self._stopping and (now := clock.monotonic()) < until:
+            self._run_due_timers(now)
             nxt = self.next_timer_at()
-            wait = _MAX_WAIT if nxt is None else min(
-                _MAX_WAIT, max(0.0, clock.real_delay(nxt - clock.monotonic())))
+            due = math.inf if nxt is None else max(0.0, nxt - clock.monotonic())
+            wait = min(_MAX_WAIT, clock.real_delay(min(due, until - now)))
             try:
                 fn, args = queue.get(timeout=wait) if wait > 0 else queue.get_nowait()
             except Empty:
@@ -132,10 +134,17 @@ class Loop:
             done += 1
 
     def run_until(self, t: float) -> None:
-        """Virtual time: run every posted item and due timer up to monotonic time `t`."""
+        """Run every posted item and due timer up to monotonic time `t`.
+
+        On a virtual clock this jumps from timer to timer at once; on a real clock it
+        serves the loop until `t` comes (a scenario against real hardware waits that way).
+        """
         clock = self.clock
         if not isinstance(clock, VirtualClock):
-            raise RuntimeError("run_until() needs a VirtualClock; use run_forever() in real time")
+            self._serve(until=t)
+            self._run_due_timers(clock.monotonic())
+            self.drain()
+            return
         self.drain()
         while True:
             nxt = self.next_timer_at()

@@ -155,7 +155,8 @@ class Runtime:
         return not self.running
 
     def run_for(self, seconds: float) -> None:
-        """Virtual clock only: advance `seconds`, running everything due."""
+        """Run everything due in the next `seconds`: at once on a virtual clock, waiting on a
+        real one (the calling thread serves the loop meanwhile)."""
         from toolkit.core import behaviour
 
         behaviour.activate(self)
@@ -177,18 +178,24 @@ class Runtime:
         """Play a visitor: `press` a button, `motion` on a PIR, `tag` a reader."""
         from toolkit.backends.sim import SimBackend
 
+        values = self.visitor_values(device_id, action, arg)
+        backend = self.backends.get(self.device_backend.get(device_id, ""))
+        if not isinstance(backend, SimBackend):
+            raise CommandError(f"{device_id} is on the {self.device_backend.get(device_id)} "
+                               "backend; only simulated devices can be played")
+        for value in values:
+            backend.inputs[device_id].inject(value)
+
+    def visitor_values(self, device_id: str, action: str, arg: str | None = None) -> list[Any]:
+        """The input levels a visitor's `action` on `device_id` makes, in order (a driver for
+        real hardware turns them into pin levels); CommandError if the device cannot do it."""
         device = self.devices.get(device_id)
         if device is None:
             raise CommandError(f"no device {device_id!r}; devices: {', '.join(self.devices)}")
         if action not in device.sim_actions:
             raise CommandError(f"{device_id} ({device.kind}) cannot {action!r}; it can: "
                                f"{', '.join(device.sim_actions) or 'nothing (it is an output)'}")
-        backend = self.backends.get(self.device_backend.get(device_id, ""))
-        if not isinstance(backend, SimBackend):
-            raise CommandError(f"{device_id} is on the {self.device_backend.get(device_id)} "
-                               "backend; only simulated devices can be played")
-        for value in device.sim_values(action, arg):
-            backend.inputs[device_id].inject(value)
+        return device.sim_values(action, arg)
 
     def subscribe(self, pattern: str, fn: Handler, name: str, *, value: Any = ANY_VALUE,
                   states: tuple[str, ...] = (), cooldown: float = 0.0, lockout: float = 0.0,

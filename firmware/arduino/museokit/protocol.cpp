@@ -351,6 +351,9 @@ void configure(uint16_t seq, const char *verb, char **arg, uint8_t argc) {
         case R_OUT: case R_PWM:
             if (fresh) hal_output(s->pin, 0);
             break;
+        case R_SERVO:
+            if (fresh) s->value = UNKNOWN;  /* no pulses until the first angle */
+            break;
         case R_TONE:
             if (fresh) hal_output(s->pin, 0);
             break;
@@ -375,6 +378,13 @@ void cmd_set(uint16_t seq, char **arg, uint8_t argc) {
     Slot &s = slots[i];
     if (s.role < R_OUT || s.role > R_TONE) { err(seq, "role"); return; }
     if (argc == 3 && s.role != R_TONE) { err(seq, "args"); return; }
+    if (eq(arg[1], "off")) {  /* a servo goes limp: no more pulses until the next angle */
+        if (s.role != R_SERVO || argc != 2) { err(seq, "args"); return; }
+        hal_servo(s.pin, -1);
+        s.value = UNKNOWN;
+        ok(seq);
+        return;
+    }
     static const uint16_t MAX[] = {0, 0, 0, 0, 1, 255, 180, 65535};  /* by role */
     uint32_t v, ms = 0;
     if (!parse_num(arg[1], 0, MAX[s.role], &v) || (argc == 3 && !parse_num(arg[2], 0, 65535, &ms)) ||
@@ -402,6 +412,7 @@ void cmd_px(uint16_t seq, char **arg, uint8_t argc) {
     uint8_t count = uint8_t(slots[i].p1);
     bool all = eq(arg[1], "all");
     uint32_t first = 0, rgb;
+    if (argc - 2 > MK_PX_COLOURS) { err(seq, "args"); return; }
     if (all ? argc != 3 : !parse_num(arg[1], 0, count - 1, &first)) { err(seq, all ? "args" : "range"); return; }
     if (!all && first + (argc - 2) > count) { err(seq, "range"); return; }
     for (uint8_t k = 2; k < argc; k++)
@@ -432,7 +443,8 @@ void cmd_get(uint16_t seq, char **arg, uint8_t argc) {
     else if (s.role == R_ANA) reply.u32(hal_analog(s.pin));
     else if (s.role == R_PIX) reply.u32(s.p1);
     else if (s.role == R_DIST) reply.u32(s.cand);  /* the last measurement, reported or not */
-    else reply.u32(s.value == UNKNOWN ? 0 : s.value);
+    else if (s.value == UNKNOWN) reply.chr('-');    /* a servo sending no pulses */
+    else reply.u32(s.value);
 }
 
 void execute(uint16_t seq, char **tok, uint8_t ntok) {
@@ -627,7 +639,7 @@ void poll_distance(uint32_t now) {
     uint16_t mm = uint16_t(uint32_t(us) * 343 / 2000);
     s.cand = mm;
     uint16_t d = mm > s.value ? mm - s.value : s.value - mm;
-    if (s.value == UNKNOWN || (d && d >= s.p2)) {
+    if (s.value == UNKNOWN || !s.p2 || (d && d >= s.p2)) {  /* threshold 0: every ping */
         s.value = mm;
         queue_event(now, s.name, mm);
     }

@@ -12,6 +12,8 @@
 #define MK_SLOTS 16       /* pin roles */
 #define MK_QUEUE 8        /* events waiting for room in the transmit buffer */
 #define MK_PIXELS 60      /* pixels of the one strip */
+#define MK_PX_COLOURS 15  /* colours per `px` line: the longest (seq 65535, pin D13, index 255,
+                             checksum) is 125 bytes; 16 would be 132, over MK_LINE_MAX */
 #define MK_SERVOS 4
 
 struct MkStats {

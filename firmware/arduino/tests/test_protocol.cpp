@@ -154,8 +154,17 @@ static void test_outputs_and_retries() {
     CHECK_EQ(board.out[5], 200);
     CHECK_EQ(ask("servo D9"), line("ok 0"));
     CHECK_EQ(ask("set D9 181"), line("err 0 range"));
+    CHECK_EQ(ask("get D9"), line("ok 0 -"));                /* no pulses before the first angle */
     CHECK_EQ(ask("set D9 45"), line("ok 0"));
     CHECK_EQ(board.out[9], 45);
+    CHECK_EQ(ask("get D9"), line("ok 0 45"));
+    CHECK_EQ(ask("set D9 off"), line("ok 0"));              /* detached: the servo goes limp */
+    CHECK_EQ(board.out[9], -1);
+    CHECK_EQ(ask("get D9"), line("ok 0 -"));
+    CHECK_EQ(ask("set D9 off 5"), line("err 0 args"));
+    CHECK_EQ(ask("set D9 90"), line("ok 0"));               /* and comes back with an angle */
+    CHECK_EQ(board.out[9], 90);
+    CHECK_EQ(ask("set D13 off"), line("err 0 args"));       /* only a servo detaches */
     CHECK_EQ(ask("tone D8"), line("ok 0"));
     CHECK_EQ(ask("tone D7"), line("err 0 full"));           /* one tone pin */
     CHECK_EQ(ask("set D8 440 200"), line("ok 0"));
@@ -184,6 +193,23 @@ static void test_pixels() {
     CHECK_EQ(ask("px D6 3 0000ff 00FF00"), line("err 0 range"));
     CHECK_EQ(ask("px D6 0 00FG00"), line("err 0 args"));
     CHECK_EQ(ask("get D6"), line("ok 0 4"));
+}
+
+/* The longest px line the host sends (PROTOCOL.md §3.3): MK_PX_COLOURS colours after the
+ * largest seq, a 3-character pin and a 2-digit index fit in MK_LINE_MAX; one more is refused. */
+static void test_longest_pixel_line() {
+    boot();
+    CHECK_EQ(ask("pix D13 60"), line("ok 0"));
+    std::string longest = "65535 px D13 45";
+    for (int i = 0; i < MK_PX_COLOURS; i++) longest += " 0A0B0C";
+    std::string wire = line(longest);
+    CHECK_EQ(wire.size() <= MK_LINE_MAX, true);
+    CHECK_EQ(ask(wire), line("ok 65535"));
+    CHECK_EQ(int(board.pixels[3 * 59 + 1]), 0x0A);          /* R of the last pixel */
+    CHECK_EQ(mk_stats.overlong, 0u);
+    std::string more = "px D13 0";                          /* short enough to arrive whole */
+    for (int i = 0; i <= MK_PX_COLOURS; i++) more += " 0A0B0C";
+    CHECK_EQ(ask(more), line("err 0 args"));
 }
 
 static void test_debounced_input_events() {
@@ -250,6 +276,13 @@ static void test_distance() {
     tick(1);
     CHECK_EQ(take(), std::string(""));
     CHECK_EQ(ask("get D7"), line("ok 0 1011"));
+    /* threshold 0: every ping is reported, changed or not (the host smooths them) */
+    CHECK_EQ(ask("dist D7 D8 100 0"), line("ok 0"));
+    tick(1);                                                /* a ping right away, same echo */
+    CHECK_EQ(take(), line("ev 2 103 D7 1011"));
+    tick(100);
+    CHECK_EQ(take(), line("ev 3 203 D7 1011"));
+    CHECK_EQ(board.pings, 4);
 }
 
 static void test_queue_heartbeat_and_room() {
@@ -285,6 +318,7 @@ int main() {
     test_errors();
     test_outputs_and_retries();
     test_pixels();
+    test_longest_pixel_line();
     test_debounced_input_events();
     test_analog_threshold();
     test_distance();

@@ -41,7 +41,11 @@ log = logging.getLogger("museokit.serial")
 PIN_NAME = re.compile(r"^[DA]\d{1,2}$")
 #: The Arduino Servo library's pulse range for 0..180 degrees, in seconds.
 SERVO_MIN, SERVO_MAX = 0.000544, 0.0024
-RFID_RESET_PIN = "D9"  # the usual MFRC522 wiring on an Uno: SS D10, RST D9
+#: Why a tag reader cannot sit on a board, and what to do instead (check and start say it).
+NO_RFID = ("RFID readers on a serial board are not supported yet (the museokit firmware has no "
+           "MFRC522 driver; it answers `rfid` with `err nofeat`) — wire the reader to the "
+           "Raspberry Pi instead, or use a USB HID reader (it types the tag id like a keyboard) "
+           "on the computer running museokit; see firmware/README.md")
 
 
 class SerialInput(InputChannel):
@@ -62,10 +66,8 @@ class SerialInput(InputChannel):
                     opts["debounce_ms"])
         if self.signal == "analog":
             return ("ana", self.pin, interval, opts["analog_change"])
-        if self.signal == "distance":
-            # Threshold 0: every ping is reported, for the device's median smoothing.
-            return ("dist", self.pin, self.params["echo"], max(30, interval), 0)
-        return ("rfid", self.pin, RFID_RESET_PIN, max(50, interval))
+        # Threshold 0: every ping is reported (PROTOCOL.md 3.2), for the device's smoothing.
+        return ("dist", self.pin, self.params["echo"], max(30, interval), 0)
 
     def deliver(self, raw: str) -> None:
         """A raw value from the board, converted to the signal's type, to the loop thread."""
@@ -75,10 +77,8 @@ class SerialInput(InputChannel):
             value = not level if self.params.get("pull_up") else level
         elif self.signal == "analog":
             value = min(1.0, int(raw) / 1023)
-        elif self.signal == "distance":
-            value = None if int(raw) == 0 else int(raw) / 10  # mm -> cm; 0: no echo
         else:
-            value = None if raw == "-" else raw.upper()
+            value = None if int(raw) == 0 else int(raw) / 10  # mm -> cm; 0: no echo
         self.owner.loop.call_soon_threadsafe(self._arrive, value)
 
     def _arrive(self, value: Any) -> None:
@@ -115,8 +115,8 @@ class SerialOutput(OutputChannel):
             level = min(1.0, max(0.0, float(value or 0.0)))
             return [("set", pin, round((level if active_high else 1 - level) * 255))]
         if self.signal == "servo":
-            if value is None:  # detached: no pulses
-                return [("free", pin), ("servo", pin)]
+            if value is None:  # detached: no pulses, the servo goes limp
+                return [("set", pin, "off")]
             angle = (float(value) - SERVO_MIN) / (SERVO_MAX - SERVO_MIN) * 180
             return [("set", pin, round(min(180.0, max(0.0, angle))))]
         if self.signal == "tone":
@@ -136,7 +136,7 @@ def _pixel_lines(pin: str, frame: list[tuple[int, int, int]]) -> list[Words]:
 
 class SerialBackend(Backend):
     name = "serial"
-    input_signals = INPUT_SIGNALS
+    input_signals = tuple(s for s in INPUT_SIGNALS if s != "tag")  # no RFID yet: NO_RFID
     output_signals = OUTPUT_SIGNALS
     settings = {
         "boards": Option(dict, {}, 'names for board ids, used as `board = "plinth"` on devices: '
@@ -199,6 +199,8 @@ class SerialBackend(Backend):
             return [("", f"device {device.id!r} is on the serial backend but names no board — "
                      f"add {hint}")]
         problems: list[tuple[str, str]] = []
+        if device.kind == "tag_reader":
+            problems.append(("kind", f"device {device.id!r}: {NO_RFID}"))
         if device.board not in names and not BOARD_ID_RE.match(device.board.upper()):
             hint = suggest(device.board, names) or (
                 f"name it in [serial] boards = {{{device.board} = \"3FA29C01\"}}, or write the "
@@ -223,6 +225,8 @@ class SerialBackend(Backend):
 
     def open_input(self, device_id: str, signal: str, pin: PinRef | None, sink: Sink,
                    **params: Any) -> InputChannel:
+        if signal not in self.input_signals:
+            raise BackendError(NO_RFID if signal == "tag" else f"no {signal} inputs on a board")
         board_id, name = self._board(device_id, pin, "trigger" if signal == "distance" else "pin")
         if signal == "distance":
             echo = params.get("echo")

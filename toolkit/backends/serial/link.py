@@ -55,9 +55,11 @@ ERROR_HINTS = {
     "pin": "that pin cannot do this on this board (PWM: D3 D5 D6 D9 D10 D11 on an Uno; "
            "analog: A0..A5); move the device to another pin",
     "taken": "two devices share the pin; give each its own pin",
-    "full": "the board has no room for more devices (Uno: 16 pins, 1 tone, 1 pixel strip, "
-            "1 RFID reader); move some to another board",
-    "nofeat": "this firmware build does not include that device type; see firmware/README.md",
+    "full": "the board has no room for more devices (Uno: 16 pins, 4 servos, 1 tone, 1 pixel "
+            "strip); move some to another board",
+    "nofeat": "this firmware build does not include that device type (RFID readers are not "
+              "supported on a board yet: wire the reader to the Raspberry Pi or use a USB HID "
+              "reader); see firmware/README.md",
     "range": "a value is outside what the board accepts",
     "role": "the pin is not configured for this",
     "args": "the firmware did not understand the arguments; is it an older firmware?",

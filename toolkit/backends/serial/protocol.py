@@ -17,8 +17,9 @@ MAGIC = "museokit"
 MAX_LINE = 128  # bytes, checksum and "\n" included
 MAX_SEQ = 65535
 BOARD_ID_RE = re.compile(r"^[0-9A-F]{8}$")
-#: Colours that fit in one `px` line next to the longest seq, pin, index and checksum.
-PIXELS_PER_LINE = 14
+#: Colours per `px` line (PROTOCOL.md 3.3): the longest such line, with seq 65535, pin D13,
+#: index 255 and the checksum, is 125 bytes; a 16th colour would make it 132.
+PIXELS_PER_LINE = 15
 
 
 class ProtocolError(ValueError):
