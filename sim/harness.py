@@ -132,6 +132,11 @@ class Harness:
         """The device's virtual output channel (value, pattern, history, level())."""
         return self.runtime.backends["sim"].outputs[device_id]  # type: ignore[attr-defined]
 
+    def outputs(self, device_id: str) -> list[Any]:
+        """Every virtual output channel of the device (an RGB LED's red, green, blue)."""
+        channels: list[Any] = self.runtime.backends["sim"].all_outputs[device_id]  # type: ignore[attr-defined]
+        return channels
+
     def events(self, key: str | None = None, since: float = 0.0) -> list[Seen]:
         return [s for s in self.seen if (key is None or s.key == key) and s.t >= since]
 

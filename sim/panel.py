@@ -3,9 +3,9 @@
 Controls are drawn from the installation: buttons to click and hold (with their
 keyboard shortcut), a PIR to pulse or hold, sliders for distance and analog
 sensors, a tag reader with cards, and the named states to jump between. Outputs
-(LEDs, pixel strips, relays, servos, buzzers) are drawn from what the simulated
-backend outputs at this instant (`VirtualOutput.level()`), so a pulsing LED
-pulses. A device kind the panel does not know (a brick from another package)
+(LEDs, RGB LEDs in their colour, pixel strips, relays, servos, buzzers) are drawn
+from what the simulated backend outputs at this instant (`VirtualOutput.level()`),
+so a pulsing LED pulses. A device kind the panel does not know (a brick from another package)
 still shows its label and a button per simulated action.
 
 A panel takes one `LiveSession`; a multi-node installation gets one panel per
@@ -232,14 +232,16 @@ Drawing = Callable[[pygame.Surface, pygame.Rect, ui.Theme], None]
 
 def _output_drawing(runtime: Runtime, device: Device) -> Drawing:
     backend = runtime.backends.get(runtime.device_backend.get(device.id, ""))
-    channel = backend.outputs.get(device.id) if isinstance(backend, SimBackend) else None
+    channels = backend.all_outputs.get(device.id, []) if isinstance(backend, SimBackend) else []
 
     def level() -> Any:
-        return None if channel is None else channel.level()
+        """The output's value now; a list of them for a device with several (an RGB LED)."""
+        values = [channel.level() for channel in channels]
+        return values[0] if len(values) == 1 else values
 
     def draw(surface: pygame.Surface, rect: pygame.Rect, theme: ui.Theme) -> None:
         painter = _PAINTERS.get(device.kind)
-        if painter is not None and channel is not None:
+        if painter is not None and channels:
             painter(surface, rect, theme, device, level())
         else:
             theme.text(surface, device.label, (rect.left, rect.top), ui.TEXT, max_width=rect.width)
@@ -274,6 +276,17 @@ def _paint_led(surface: pygame.Surface, rect: pygame.Rect, theme: ui.Theme, devi
     pygame.draw.circle(surface, _mix((55, 48, 36), (255, 214, 90), amount), centre, radius)
     theme.text(surface, f"{round(amount * 100)} %", (rect.left + 2 * radius + theme.pad,
                                                      rect.centery - theme.unit // 2), ui.DIM)
+
+
+def _paint_rgb(surface: pygame.Surface, rect: pygame.Rect, theme: ui.Theme, device: Device,
+               value: Any) -> None:
+    r, g, b = (round(255 * _brightness(v)) for v in value)
+    radius = rect.height // 2
+    centre = (rect.left + radius, rect.centery)
+    pygame.draw.circle(surface, (r, g, b) if r or g or b else (40, 40, 40), centre, radius)
+    pygame.draw.circle(surface, ui.RAISED, centre, radius, width=1)
+    theme.text(surface, f"#{r:02x}{g:02x}{b:02x}", (rect.left + 2 * radius + theme.pad,
+                                                    rect.centery - theme.unit // 2), ui.DIM)
 
 
 def _paint_pixels(surface: pygame.Surface, rect: pygame.Rect, theme: ui.Theme, device: Device,
@@ -324,5 +337,5 @@ def _paint_tone(surface: pygame.Surface, rect: pygame.Rect, theme: ui.Theme, dev
                colour)
 
 
-_PAINTERS = {"led": _paint_led, "pixels": _paint_pixels, "relay": _paint_relay,
+_PAINTERS = {"led": _paint_led, "rgb_led": _paint_rgb, "pixels": _paint_pixels, "relay": _paint_relay,
              "servo": _paint_servo, "buzzer": _paint_tone}

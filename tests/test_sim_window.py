@@ -28,7 +28,8 @@ SHOTS = Path(os.environ.get("MUSEOKIT_TEST_SCREENSHOTS", "/tmp/museokit-test-scr
 EVERY_KIND = (PIECE + device("pir", "motion", "pin = 4") + device("knob", "analog")
               + device("reader", "tag_reader", 'tags = {"04A3B2" = "owl"}')
               + device("ring", "pixels", "pin = 21\ncount = 12") + device("fan", "relay", "pin = 5")
-              + device("arm", "servo", "pin = 13") + device("beeper", "buzzer", "pin = 12"))
+              + device("arm", "servo", "pin = 13") + device("beeper", "buzzer", "pin = 12")
+              + device("eye", "rgb_led", "red = 16\ngreen = 20\nblue = 26"))
 
 
 def _answers(display: str) -> bool:
@@ -172,7 +173,8 @@ def test_every_control_works_from_the_keyboard(display, tmp_path):
         shown.until(lambda: session.clock.monotonic() == pytest.approx(before + 0.1), "one step")
         shown.key(pygame.K_F6)
         shown.until(lambda: session.clock.rate == 1, "1x again")
-        for command in ("fan.on", "arm.angle 45", "ring.fill red", "beeper.play 440", "lamp.on"):
+        for command in ("fan.on", "arm.angle 45", "ring.fill red", "beeper.play 440", "lamp.on",
+                        "eye.color purple"):
             session.command(command)
         shown.until(lambda: (runtime.devices["fan"].label, runtime.devices["arm"].label,
                              runtime.devices["beeper"].label) == ("on", "holding", "playing"),
@@ -180,6 +182,8 @@ def test_every_control_works_from_the_keyboard(display, tmp_path):
         assert not shown.logged("has no command")
         ring = next(r for r in window.panels[0].rows if r.device.id == "ring").body(window.theme)
         shown.until(lambda: shown.pixel((ring.left + 3, ring.centery)) == (255, 0, 0), "the ring drawn red")
+        shown.until(lambda: shown.pixel(led_centre(shown, "eye")) == (128, 0, 255),
+                    "the RGB LED drawn in its colour")
         shown.shoot("every-kind")
         shown.key(pygame.K_q, "q", pygame.KMOD_CTRL)
         shown.until(lambda: window.closed, "Ctrl+Q to close the window")

@@ -216,18 +216,22 @@ class GpioBackend(Backend):
                     **params: Any) -> OutputChannel:
         pin = self._need_pin(device_id, signal, pin)
         active_high = params.get("active_high", True)
+        # gpiozero runs a pattern in a thread per pin; outputs that must stay in step with
+        # others (an RGB LED's colours) are stepped on the loop's clock together instead.
+        in_step = params.get("in_step", False)
         channel: OutputChannel
         if signal == "digital":
             device = self._open(device_id, pin, gpiozero.DigitalOutputDevice, pin.name,
                                 active_high=active_high, initial_value=False)
             channel = ZeroOutput(self.loop, signal, device,
-                                 lambda v: setattr(device, "value", bool(v)), (Blink,))
+                                 lambda v: setattr(device, "value", bool(v)),
+                                 () if in_step else (Blink,))
         elif signal == "pwm":
             device = self._open(device_id, pin, gpiozero.PWMOutputDevice, pin.name,
                                 active_high=active_high, initial_value=0.0)
             channel = ZeroOutput(self.loop, signal, device,
                                  lambda v: setattr(device, "value", min(1.0, max(0.0, float(v)))),
-                                 (Blink, Pulse))
+                                 () if in_step else (Blink, Pulse))
         elif signal == "servo":
             channel = self._servo(device_id, pin, params)
         elif signal == "tone":

@@ -81,7 +81,10 @@ class SimBackend(Backend):
     def __init__(self, loop: Loop, options: dict[str, Any] | None = None) -> None:
         super().__init__(loop, options)
         self.inputs: dict[str, VirtualInput] = {}
+        #: Each device's (first) output channel.
         self.outputs: dict[str, VirtualOutput] = {}
+        #: Every output channel of each device, in the order it opened them (an RGB LED's three).
+        self.all_outputs: dict[str, list[VirtualOutput]] = {}
 
     def open_input(self, device_id: str, signal: str, pin: PinRef | None, sink: Sink,
                    **params: Any) -> InputChannel:
@@ -92,5 +95,6 @@ class SimBackend(Backend):
     def open_output(self, device_id: str, signal: str, pin: PinRef | None,
                     **params: Any) -> OutputChannel:
         channel = VirtualOutput(self.loop, signal, pin)
-        self.outputs[device_id] = channel
+        self.outputs.setdefault(device_id, channel)
+        self.all_outputs.setdefault(device_id, []).append(channel)
         return channel

@@ -6,6 +6,11 @@ A device asks its backend for *channels* by signal type, never for a library:
     outputs: "digital" (bool), "pwm" (0..1), "servo" (pulse width, s),
              "tone" (Hz or None), "pixels" (list of (r, g, b))
 
+Common output parameters: `active_high` (false: the output is on when its pin is
+low) and `in_step` (true: one of several outputs that animate together, like an
+RGB LED's three colours, so a backend must not run its patterns on separate
+timers that could drift apart; stepping them on the loop's clock is always right).
+
 Input channels call their `sink(value)` **on the runtime loop's thread**: a
 backend whose library calls back on its own thread hands the value over with
 `loop.call_soon_threadsafe`. New backends register in the `museokit.backends`

@@ -36,3 +36,8 @@ def parse_color(raw: Any) -> RGB:
 
 def scale(color: RGB, level: float) -> RGB:
     return (round(color[0] * level), round(color[1] * level), round(color[2] * level))
+
+
+def hex_color(color: RGB) -> str:
+    """`#rrggbb`, as states and MQTT show a colour."""
+    return "#{:02x}{:02x}{:02x}".format(*color)

@@ -1,7 +1,14 @@
-"""Led: on, off, toggle, brightness, blink and pulse (pulse and brightness need pwm = true)."""
+"""Led: on, off, toggle, brightness, blink and pulse (pulse and brightness need pwm = true).
+
+The logic drives a list of channels, each at a fixed share of the LED's level
+(`_shares`): one channel at 1.0 here, three at the colour's red, green and blue
+for an RGB LED (`toolkit.devices.rgb_led`), so both dim, blink and pulse alike.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from toolkit.core.backend import OutputChannel
@@ -27,8 +34,13 @@ class Led(Device):
     def open(self) -> None:
         self.channel: OutputChannel = self.open_output(
             "pwm" if self.opts["pwm"] else "digital", active_high=self.opts["active_high"])
+        self.channels = [self.channel]
         self._level = 0.0
         self._write(0.0, "off")
+
+    def _shares(self) -> Sequence[float]:
+        """Each channel's share of the LED's level, in the order of `channels`."""
+        return (1.0,)
 
     def sleep(self) -> None:
         self.off()
@@ -102,12 +114,15 @@ class Led(Device):
     def _write(self, level: float, label: str) -> None:
         self.cancel("pattern")
         self._level = level
-        self.channel.write(level if self.opts["pwm"] else level > 0)
+        for channel, share in zip(self.channels, self._shares(), strict=True):
+            channel.write(level * share if self.opts["pwm"] else level * share > 0)
         self.set_state(label=label, value=level, pattern=None)
 
     def _animate(self, pattern: Blink | Pulse, label: str) -> None:
         self.cancel("pattern")
-        self.channel.animate(pattern)
+        for channel, share in zip(self.channels, self._shares(), strict=True):
+            channel.animate(pattern if share == 1.0 else
+                            dataclasses.replace(pattern, level=pattern.level * share))
         self._level = 0.0
         self.set_state(label=label, value=None, pattern=repr(pattern))
         if pattern.duration is not None:

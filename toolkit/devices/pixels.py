@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from toolkit.core.backend import OutputChannel
-from toolkit.core.colors import RGB, parse_color
+from toolkit.core.colors import RGB, hex_color, parse_color
 from toolkit.core.device import CommandError, Device, command
 from toolkit.core.options import Option
 from toolkit.core.suggest import suggest
@@ -90,15 +90,11 @@ class PixelStrip(Device):
                                  PERIOD.check("period", period, CommandError))
         self._animation, self._started = pattern, self.clock.monotonic()
         self.channel.animate(pattern)
-        self.set_state(label=name, color=_hex(pattern.color), animation=name)
+        self.set_state(label=name, color=hex_color(pattern.color), animation=name)
 
     def _show(self, frame: list[RGB]) -> None:
         self._frame, self._animation = frame, None
         self.channel.write(list(frame))
         uniform = frame[0] if all(p == frame[0] for p in frame) else None
         self.set_state(label="on" if self.is_lit else "off",
-                       color=None if uniform is None else _hex(uniform), animation=None)
-
-
-def _hex(color: RGB) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*color)
+                       color=None if uniform is None else hex_color(uniform), animation=None)
