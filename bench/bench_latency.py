@@ -1,8 +1,9 @@
 """Press → handler latency through the thread handoff, p50 and p99.
 
 museokit: a real `Button` on the real clock, the runtime loop running in its own
-thread. A "backend" thread does what a gpiozero callback does on an edge: it
-hands the level to the loop with `loop.call_soon_threadsafe(channel.sink, True)`.
+thread. A "backend" thread does what the gpio backend's callback does on an edge:
+it hands the level and the edge's time to the loop with
+`loop.call_soon_threadsafe(channel.sink, True, clock.monotonic())`.
 On the loop, the button's debounce logic accepts the edge, emits `door.pressed`,
 and the bus runs the `when_pressed` handler, which reads `perf_counter_ns()`.
 The button's debounce is set to 0.2 ms so that edges 1 ms apart all count.
@@ -73,7 +74,7 @@ def museokit_latencies(count: int) -> tuple[list[float], int]:
         seen.append(perf_counter_ns() - mark[0])
 
     def press(level: bool) -> None:  # what a backend thread does on an edge
-        loop.call_soon_threadsafe(channel.sink, level)
+        loop.call_soon_threadsafe(channel.sink, level, loop.clock.monotonic())
 
     runtime.devices["door"].when_pressed = on_pressed
     looper = threading.Thread(target=runtime.run_forever, name="museokit loop")

@@ -63,6 +63,45 @@ def test_button_release_inside_the_debounce_window_is_not_lost(harness):
     assert h.device("door").state["label"] == "released"
 
 
+def late(h, dev_id: str, *edges: tuple[float, bool], handled: float) -> None:
+    """Edges stamped at their own virtual times (`sink(level, at)`), all handled together
+    `handled` seconds after the first, as when the loop thread was held up."""
+    channel = h.runtime.backends["sim"].inputs[dev_id]
+    start = h.runtime.clock.monotonic()
+    h.runtime.clock.advance_to(start + handled)  # time passes; the loop handles nothing
+    for t, level in edges:
+        channel.sink(level, start + t)
+    h.run_for(0)
+
+
+def test_button_edges_handled_late_count_at_their_own_times(harness):
+    h = harness(device("door", "button", "debounce = 0.0002"))
+    # Two 1 ms presses, 1 ms apart, reach the loop 5 ms late, all at once.
+    late(h, "door", (0.0, True), (0.001, False), (0.002, True), (0.003, False), handled=0.005)
+    h.run_for(1)
+    keys = [s.key for s in h.seen]
+    assert keys.count("door.pressed") == 2 and keys.count("door.released") == 2
+    assert values(h, "door.released") == [0.001, 0.001]
+    assert values(h, "door.clicked") == [2]
+
+
+def test_button_bounces_handled_late_still_debounce_on_their_own_times(harness):
+    h = harness(device("door", "button"))  # 50 ms
+    late(h, "door", (0.0, True), (0.002, False), (0.004, True), (0.080, False), handled=0.1)
+    h.run_for(1)
+    assert values(h, "door.released") == [0.08]
+    assert [s.key for s in h.seen].count("door.pressed") == 1
+
+
+def test_button_hold_counts_from_the_edge_not_from_when_it_was_handled(harness):
+    h = harness(device("door", "button"))  # hold_time 1 s
+    late(h, "door", (0.0, True), handled=0.3)
+    h.run_for(0.69)
+    assert not h.fired("door.held")
+    h.run_for(0.02)
+    assert values(h, "door.held") == [1.0]
+
+
 def test_button_hold_fires_once_without_repeat(harness):
     h = harness(device("door", "button", "hold_time = 1.0"))
     h.act("door", "press")

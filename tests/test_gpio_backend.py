@@ -66,6 +66,20 @@ def test_a_release_that_ends_inside_the_debounce_window_is_not_lost(pins, harnes
     assert not h.device("door").is_pressed
 
 
+def test_edges_the_loop_handles_late_keep_their_own_times(pins, harness):
+    """A busy loop: gpiozero reports three edges 1 ms apart, the loop handles them together
+    3 ms later. Measured on the edges they are a 1 ms press and the start of another."""
+    h = gpio(harness, device("door", "button", "pin = 17\ndebounce = 0.0002"))
+    pin, clock = pins.pin(17), h.runtime.clock
+    for level in "010":
+        pin.drive_high() if level == "1" else pin.drive_low()  # gpiozero posts to the loop
+        clock.advance_to(clock.monotonic() + 0.001)  # time passes, nothing is handled
+    h.run_for(0.5)
+    assert keys(h)[:3] == ["door.pressed", "door.released", "door.pressed"]
+    assert h.events("door.released")[0].value == 0.001
+    assert h.device("door").is_pressed
+
+
 def test_hold_and_double_click_on_gpio(pins, harness):
     h = gpio(harness, BUTTON)
     pin = pins.pin(17)

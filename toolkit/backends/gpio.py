@@ -78,20 +78,32 @@ def _is_raspberry_pi() -> bool:
 
 
 class EdgeInput(InputChannel):
-    """A digital input: gpiozero reports each edge on its thread, the loop gets the level."""
+    """A digital input: gpiozero reports each edge on its thread, the loop gets the level
+    and when it changed.
+
+    The time is the loop clock's, read in gpiozero's callback less the edge's age by
+    gpiozero's own ticks (lgpio stamps edges in the kernel), so a press and release
+    handled late by a busy loop keep their real spacing. On a virtual clock (tests),
+    whose time does not pass with real time, it is the clock's time at the callback.
+    """
 
     def __init__(self, loop: Loop, sink: Sink, device: Any) -> None:
         super().__init__(sink)
         self.device = device
-        post = loop.call_soon_threadsafe
-        device.when_activated = lambda: post(self.deliver, True)
-        device.when_deactivated = lambda: post(self.deliver, False)
+        clock, post = loop.clock, loop.call_soon_threadsafe
+
+        def edge(level: bool) -> None:
+            age = (device.active_time if level else device.inactive_time) or 0.0
+            post(self.deliver, level, clock.monotonic() - (0.0 if clock.virtual else age))
+
+        device.when_activated = lambda: edge(True)
+        device.when_deactivated = lambda: edge(False)
         if device.is_active:  # a button already held down, a PIR already seeing someone
             post(self.deliver, True)
 
-    def deliver(self, level: Any) -> None:
+    def deliver(self, level: Any, at: float | None = None) -> None:
         self.value = level
-        self.sink(level)
+        self.sink(level, at)
 
     def close(self) -> None:
         self.device.close()

@@ -13,8 +13,12 @@ timers that could drift apart; stepping them on the loop's clock is always right
 
 Input channels call their `sink(value)` **on the runtime loop's thread**: a
 backend whose library calls back on its own thread hands the value over with
-`loop.call_soon_threadsafe`. New backends register in the `museokit.backends`
-entry-point group.
+`loop.call_soon_threadsafe`. A backend that knows when a level changed passes it
+too, `sink(value, at)`, as a `loop.clock.monotonic()` time read at the edge (or
+the edge's age subtracted from it): then debounce, hold and clicks measure the
+edges themselves, not when a busy loop got round to them. Without `at` the
+reading counts as happening when the loop handles it. New backends register in
+the `museokit.backends` entry-point group.
 
 A backend may take options from a top-level table of the installation file named
 after it (`[serial]`), declared in `settings` and checked by `museokit check` like
@@ -25,7 +29,7 @@ device options, and may check each device it will serve (`check_device`: a missi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from toolkit.core.loop import Loop, Timer
 from toolkit.core.options import Option
@@ -36,7 +40,14 @@ if TYPE_CHECKING:
     from toolkit.core.config import DeviceConfig
 
 Pattern = Blink | Pulse | PixelAnimation
-Sink = Callable[[Any], None]
+
+
+class Sink(Protocol):
+    """Where an input channel delivers readings: `sink(value)` or `sink(value, at)`."""
+
+    def __call__(self, value: Any, at: float | None = None) -> None: ...
+
+
 #: (device id, online, reason): how a backend reports hardware going away or coming back.
 Availability = Callable[[str, bool, str], None]
 

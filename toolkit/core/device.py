@@ -16,12 +16,13 @@ import functools
 import inspect
 import itertools
 import logging
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from toolkit.core.backend import Backend, InputChannel, OutputChannel
+from toolkit.core.backend import Backend, InputChannel, OutputChannel, Sink
 from toolkit.core.bus import Bus, Subscription, event_handler
 from toolkit.core.clock import Clock
 from toolkit.core.events import Event
@@ -129,6 +130,8 @@ class Device:
         self._timers: dict[str, Timer] = {}
         #: Outside opening hours (see `sleep`).
         self.asleep = False
+        #: When the reading `on_input` is handling happened (see `on_input`).
+        self.input_time = -math.inf
 
     # -- lifecycle -------------------------------------------------------------------
     def open(self) -> None:
@@ -171,17 +174,26 @@ class Device:
     def open_output(self, signal: str, pin_key: str = "pin", **params: Any) -> OutputChannel:
         return self.backend.open_output(self.id, signal, self.pin_refs.get(pin_key), **params)
 
-    def _make_sink(self) -> Callable[[Any], None]:
+    def _make_sink(self) -> Sink:
         on_input = self.on_input
+        clock = self.clock
 
-        def sink(value: Any) -> None:
-            if not self.asleep:
-                on_input(value)
+        def sink(value: Any, at: float | None = None) -> None:
+            if self.asleep:
+                return
+            now = clock.monotonic()
+            # Never in the future, never before the reading handled last.
+            self.input_time = max(self.input_time, now if at is None else min(at, now))
+            on_input(value)
 
         return sink
 
     def on_input(self, value: Any) -> None:
-        """A new reading from the backend, on the loop thread. Input devices override."""
+        """A new reading from the backend, on the loop thread. Input devices override.
+
+        `self.input_time` is when it happened on the loop's clock: the edge's own time
+        if the backend knows it (a reading handled late still counts when it happened).
+        """
 
     def emit(self, name: str, value: Any = None) -> None:
         """Put `<id>.<name>` on the bus (handlers run soon, in order, on the loop)."""

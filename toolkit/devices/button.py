@@ -5,6 +5,12 @@ nothing on its mock pins and is unreliable on real ones. The filter is
 *leading-edge*: the first edge counts at once (no added latency), further edges
 are ignored for `debounce` seconds, and when the window closes the level is read
 again, so a release that happened inside the window is never lost.
+
+Times are the edges' own (`input_time`: the backend says when each level changed),
+not when the loop got round to them. When the loop is busy, a press and its release
+1 ms apart may be handled together several ms later; measured on the edges they are
+still a press, a release and a 1 ms click, and a debounce window that closed between
+two late edges is settled before the second one counts.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ class Button(Device):
         self._raw = False
         self._stable = False
         self._settling = False
+        self._settle_until = 0.0
         self._pressed_at = 0.0
         self._clicks = 0
         self.set_state(label="released", pressed=False)
@@ -59,46 +66,56 @@ class Button(Device):
         return self.clock.monotonic() - self._pressed_at if self._stable else 0.0
 
     def on_input(self, value: Any) -> None:
+        at = self.input_time
+        while self._settling and at >= self._settle_until:
+            self._settled()  # the window closed before this edge (handled late): settle it first
         self._raw = bool(value)
         if self._settling or self._raw == self._stable:
             return
-        self._accept(self._raw)
+        self._accept(self._raw, at)
 
-    def _accept(self, pressed: bool) -> None:
+    def _accept(self, pressed: bool, at: float) -> None:
         self._stable = pressed
         if self.opts["debounce"] > 0:
             self._settling = True
-            self.later("debounce", self.opts["debounce"], self._settled)
+            self._settle_until = at + self.opts["debounce"]
+            self.later("debounce", self._since(self._settle_until), self._settled)
         if pressed:
-            self._on_press()
+            self._on_press(at)
         else:
-            self._on_release()
+            self._on_release(at)
 
     def _settled(self) -> None:
+        """The debounce window that started at the last accepted edge is over: read again."""
+        self.cancel("debounce")
         self._settling = False
         if self._raw != self._stable:
-            self._accept(self._raw)
+            self._accept(self._raw, self._settle_until)
 
-    def _on_press(self) -> None:
-        self._pressed_at = self.clock.monotonic()
+    def _since(self, t: float) -> float:
+        """Seconds from now until clock time `t` (0 if that is past)."""
+        return max(0.0, t - self.clock.monotonic())
+
+    def _on_press(self, at: float) -> None:
+        self._pressed_at = at
         self.cancel("clicks")
         self.set_state(label="pressed", pressed=True)
         self.emit("pressed")
-        self.later("hold", self.opts["hold_time"], self._held)
+        self.later("hold", self._since(at + self.opts["hold_time"]), self._held)
 
     def _held(self) -> None:
         self.emit("held", round(self.held_time, 3))
         if self.opts["hold_repeat"]:
             self.later("hold", self.opts["hold_time"], self._held)
 
-    def _on_release(self) -> None:
-        duration = self.clock.monotonic() - self._pressed_at
+    def _on_release(self, at: float) -> None:
+        duration = at - self._pressed_at
         self.cancel("hold")
         self.set_state(label="released", pressed=False)
         self.emit("released", round(duration, 3))
         if duration < min(self.opts["hold_time"], self.opts["long_press"]):
             self._clicks += 1
-            self.later("clicks", self.opts["click_window"], self._clicks_done)
+            self.later("clicks", self._since(at + self.opts["click_window"]), self._clicks_done)
             return
         self._clicks_done()  # a press that was no click ends (and reports) the clicks before it
         if duration >= self.opts["long_press"]:
