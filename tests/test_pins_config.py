@@ -77,3 +77,38 @@ def test_check_prints_the_bus_pin_warning(tmp_path):
     result = museokit("check", str(tmp_path))
     assert result.returncode == 0
     assert "note: " in result.stdout and "GPIO2 of device 'door' is I2C1 SDA" in result.stdout
+
+
+# -- a servo on the Pi's own pins ----------------------------------------------------------
+
+@pytest.mark.parametrize("pin", [17, 18])  # GPIO18 too: gpiozero's lgpio PWM is software on all
+def test_a_servo_on_the_gpio_backend_is_a_warning_with_the_fix(installation, monkeypatch, pin):
+    monkeypatch.delenv("GPIOZERO_PIN_FACTORY", raising=False)
+    toml = device("lamp", "led", "pin = 5") + device("arm", "servo", f"pin = {pin}")
+    [warning] = installation(toml).warnings
+    assert (warning.line, warning.path) == (line(toml, f"pin = {pin}"), "devices[1].pin")
+    assert warning.message.startswith(f"servo 'arm' on GPIO{pin}: gpiozero times its pulses in "
+                                      "software on every pin")
+    assert "GPIOZERO_PIN_FACTORY=pigpio" in warning.hint
+    assert 'backend = "serial"' in warning.hint
+
+
+def test_no_servo_warning_with_the_pigpio_factory(installation, monkeypatch):
+    monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "pigpio")
+    assert installation(device("arm", "servo", "pin = 17")).warnings == []
+
+
+@pytest.mark.parametrize("where", ['[installation]\nbackend = "sim"\n\n',
+                                   '[installation]\nbackend = "serial"\n\n'])
+def test_no_servo_warning_off_the_gpio_backend(installation, monkeypatch, where):
+    monkeypatch.delenv("GPIOZERO_PIN_FACTORY", raising=False)
+    board = 'board = "3FA29C01"\n' if "serial" in where else ""
+    assert installation(where + device("arm", "servo", board + "pin = 17")).warnings == []
+
+
+def test_check_prints_the_servo_warning_and_passes(tmp_path):
+    (tmp_path / "installation.toml").write_text(device("arm", "servo", "pin = 23"))
+    result = museokit("check", str(tmp_path))
+    assert result.returncode == 0
+    assert "note: " in result.stdout and "servo 'arm' on GPIO23" in result.stdout
+    assert "pigpio" in result.stdout

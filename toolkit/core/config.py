@@ -9,6 +9,7 @@ you mean 'button'?`.
 from __future__ import annotations
 
 import keyword
+import os
 import shlex
 import tomllib
 from collections.abc import Iterable
@@ -250,6 +251,7 @@ class _Checker:
 
         devices = self.devices(data.get("devices", []))
         self.check_bus_pins(head)
+        self.check_steady_pulses(devices)
         states = self.states(data.get("states", []))
         schedule = None
         if "schedule" in data:
@@ -465,6 +467,32 @@ class _Checker:
                           f"only while {bus.upper()} is off (raspi-config, Interface Options)",
                           f"if that is intended, say {bus}_pins_as_gpio = true in [installation]; "
                           "otherwise use a free GPIO (4, 5, 6, 12, 13, 16-27)")
+
+    def check_steady_pulses(self, devices: list[DeviceConfig]) -> None:
+        """A servo on the Pi's own pins: a warning that its pulses will be software-timed.
+
+        gpiozero 2's lgpio and RPi.GPIO factories time PWM in software on every pin (the
+        hardware-PWM pins GPIO12, 13, 18 and 19 too: neither library drives the PWM
+        peripheral), and a few tens of µs of jitter on a 1-2 ms pulse is a visible twitch.
+        Only pigpio's DMA-timed PWM (Pi 4 and older) is steady, on any pin.
+        """
+        if os.environ.get("GPIOZERO_PIN_FACTORY", "").lower() == "pigpio":
+            return
+        for i, cfg in enumerate(devices):
+            if not cfg.cls.steady_pulses or (cfg.backend or self.default_backend) != "gpio":
+                continue
+            for key, ref in cfg.pins.items():
+                if ref.board != "pi":
+                    continue
+                self.warn(("devices", i, key),
+                          f"{cfg.kind} {cfg.id!r} on {ref}: gpiozero times its pulses in software "
+                          "on every pin (lgpio, RPi.GPIO; GPIO12, 13, 18, 19 included), so it may "
+                          "twitch and hum",
+                          "for steady pulses run pigpio on a Pi 4 or older (apt install pigpio "
+                          "python3-pigpio, systemctl enable --now pigpiod, then "
+                          "GPIOZERO_PIN_FACTORY=pigpio, which also silences this note), or drive "
+                          'it from a microcontroller (backend = "serial"); `detach` after each '
+                          "move quiets a servo that only has to stay put")
 
     # -- states ---------------------------------------------------------------------
     def states(self, raw: Any) -> list[StateConfig]:

@@ -109,6 +109,9 @@ class Device:
     commands: ClassVar[dict[str, Callable[..., Any]]] = {}
     #: One line for `museokit check` and docs.
     summary: ClassVar[str] = ""
+    #: Needs evenly timed pulses (a servo): `museokit check` warns when the Pi's own pins,
+    #: whose PWM gpiozero times in software, would drive it.
+    steady_pulses: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -24,6 +24,7 @@ class Servo(Device):
     kind = "servo"
     role = "output"
     summary = "a hobby servo (SG90, MG996R) turned to an angle"
+    steady_pulses = True
     options = {
         "min_angle": Option(float, 0.0, "the angle (degrees) at min_pulse_width"),
         "max_angle": Option(float, 180.0, "the angle (degrees) at max_pulse_width"),
