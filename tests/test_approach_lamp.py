@@ -1,24 +1,13 @@
-"""The approach-lamp example: its scenarios in the simulator, and the same folder on the
-gpio backend, with gpiozero's mock pins standing in for the HC-SR04, lamp and relay."""
+"""The approach-lamp example on the gpio backend, with gpiozero's mock pins standing in for
+the HC-SR04, lamp and relay (its scenarios run in tests/test_examples.py)."""
 
 from __future__ import annotations
 
-import pytest
-
 from sim.harness import Harness
-from sim.scenario import load_scenario, run_scenario
 from tests.conftest import REPO
 from tests.gpio_pins import hc_sr04, wait_for
-from toolkit.core.config import load_installation
 
 FOLDER = REPO / "installations/approach-lamp"
-
-
-@pytest.mark.parametrize("name", sorted(p.name for p in (FOLDER / "scenarios").glob("*.scenario")))
-def test_scenarios_pass_in_the_simulator(name):
-    inst = load_installation(FOLDER)
-    result = run_scenario(inst, load_scenario(FOLDER / "scenarios" / name, inst))
-    assert result.passed, "\n".join(result.lines())
 
 
 def test_the_same_installation_on_gpio_pins(pins):

@@ -6,11 +6,9 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from sim.scenario import load_scenario, run_scenario
 from tests.conftest import REPO, write_installation
 from tests.mediakit import SCREEN, make_media
 from tests.test_cli import museokit, start
-from toolkit.core.config import load_installation
 from toolkit.media import samples
 
 PORTRAIT = REPO / "installations" / "talking-portrait"
@@ -57,15 +55,6 @@ def test_check_passes_the_talking_portrait():
     assert result.returncode == 0, result.stderr
     assert "device  screen         screen\n" in result.stdout  # a screen has no pin to wait for
     assert "media   4 files, each found and decoded" in result.stdout
-
-
-def test_the_talking_portrait_passes_its_scenarios():
-    installation = load_installation(PORTRAIT)
-    files = sorted((PORTRAIT / "scenarios").glob("*.scenario"))
-    assert len(files) >= 2
-    for file in files:
-        result = run_scenario(installation, load_scenario(file, installation))
-        assert result.passed, "\n".join(result.lines())
 
 
 def test_sim_runs_a_screen_installation_headless_in_the_console():
