@@ -80,8 +80,13 @@ class FileWatcher:
 class LiveSession:
     """One installation running in (scaled) real time with simulated devices."""
 
-    def __init__(self, installation: Installation, clock: ScaledClock | None = None) -> None:
+    def __init__(self, installation: Installation, clock: ScaledClock | None = None,
+                 backend_override: str | None = "sim", hot_reload: bool = True) -> None:
         self.installation = installation
+        #: None keeps each device's backend (a node of a multi-node installation: its own
+        #: devices on sim, the others' on mqtt); such a node does not hot-reload.
+        self.backend_override = backend_override
+        self.hot_reload = hot_reload
         self.clock = clock or ScaledClock()
         self.watcher = FileWatcher(installation.file)
         #: Called with each reloaded installation before it starts (to apply command-line options).
@@ -113,7 +118,7 @@ class LiveSession:
         self._commit(runtime)
 
     def _started(self, installation: Installation) -> Runtime:
-        runtime = Runtime(installation, clock=self.clock, backend_override="sim")
+        runtime = Runtime(installation, clock=self.clock, backend_override=self.backend_override)
         for hook in self.before_start:
             hook(runtime)
         self._started_at = self.clock.monotonic()
@@ -164,7 +169,7 @@ class LiveSession:
     # -- hot reload ------------------------------------------------------------------------
     def reload_if_changed(self) -> bool | None:
         """Reload if a file changed: True when reloaded, False when refused, None if unchanged."""
-        if self._closing or not self.watcher.changed():
+        if self._closing or not self.hot_reload or not self.watcher.changed():
             return None
         return self.reload()
 

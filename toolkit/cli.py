@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run an installation on its hardware")
     run.add_argument("path", help="installation folder (or its installation.toml)")
     run.add_argument("--backend", help="default backend for devices without one (gpio, sim, ...)")
+    _add_broker_args(run)
     run.add_argument("--display", choices=("fullscreen", "window", "headless"),
                      help="how screens show (default: fullscreen, cursor hidden)")
     run.set_defaults(func=cmd_run)
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (same seed, same day)")
     sim.add_argument("--for", dest="duration", type=float, metavar="SECONDS",
                      help="live mode: stop after this many seconds")
+    _add_broker_args(sim)
     sim.add_argument("--camera", metavar="FILE_OR_NUMBER",
                      help="what every camera watches: a video file, or a webcam number (0 is "
                           "the laptop's own); overrides sim_source")
@@ -113,7 +115,42 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("path")
     new.add_argument("--template", default="basic", help="template name (default: basic)")
     new.set_defaults(func=cmd_new)
+
+    broker = sub.add_parser("broker", help="configure or start Mosquitto for an installation")
+    broker_sub = broker.add_subparsers(title="broker commands", metavar="ACTION")
+    for name, helptext, func in (
+            ("config", "write mosquitto.conf, passwords and an ACL per node", cmd_broker_config),
+            ("run", "start Mosquitto for a laptop session (no passwords unless --auth)",
+             cmd_broker_run)):
+        b = broker_sub.add_parser(name, help=helptext)
+        b.add_argument("path", nargs="?", help="installation folder (its nodes get users and ACLs)")
+        b.add_argument("--dir", default=".museokit-broker" if name == "run" else "broker",
+                       help="folder for the config, passwords and persistence")
+        b.add_argument("--port", type=int, default=1883)
+        b.add_argument("--bind", default="127.0.0.1" if name == "run" else "",
+                       help="address to listen on (default: all for config, 127.0.0.1 for run)")
+        auth = b.add_mutually_exclusive_group()
+        auth.add_argument("--auth", dest="auth", action="store_true", default=name == "config",
+                          help="passwords and ACLs per node (the default for config)")
+        auth.add_argument("--no-auth", dest="auth", action="store_false", help="anonymous clients")
+        b.add_argument("--tls-cert", help="server certificate: adds a TLS listener on 8883")
+        b.add_argument("--tls-key", help="its private key")
+        b.add_argument("--tls-ca", help="CA that clients' certificates must come from (optional)")
+        b.set_defaults(func=func)
     return p
+
+
+def _add_broker_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("several nodes over MQTT (without a broker, every device runs here)")
+    g.add_argument("--broker", metavar="URL",
+                   help="join a broker: mqtt://[user:pass@]host:port (or set MUSEOKIT_BROKER, "
+                        "or [broker] url in the installation file)")
+    g.add_argument("--node", help="which node of the installation this box is (default: the lead)")
+    g.add_argument("--state-dir", help="where events wait on disk while the broker is away")
+    g.add_argument("--tls-ca", help="CA certificate to check the broker with (TLS)")
+    g.add_argument("--tls-cert", help="client certificate (TLS)")
+    g.add_argument("--tls-key", help="client key (TLS)")
+    g.add_argument("--discovery", action="store_true", help="publish Home Assistant discovery")
 
 
 def _setup_logging(args: argparse.Namespace) -> None:
@@ -186,7 +223,8 @@ def _print_stopped(runtime: Runtime) -> None:
 
 
 def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | None = None,
-                     display: str | None = None, kiosk: bool = False) -> int:
+                     display: str | None = None, kiosk: bool = False,
+                     after: Callable[[], Any] | None = None) -> int:
     """Run in real time until SIGINT/SIGTERM, then close cleanly.
 
     With a screen, the display takes the main thread and the runtime loop runs on another.
@@ -198,6 +236,8 @@ def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | N
             print(ready, flush=True)
             _serve(runtime, display, kiosk)
         finally:
+            if after is not None:
+                after()
             runtime.close()
             _print_stopped(runtime)
     return EXIT_OK
@@ -222,12 +262,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from toolkit.core.runtime import Runtime
 
     inst = _load(args.path)
-    if inst is None:
+    joined = _join(inst, args) if inst is not None else None
+    if joined is None:
         return EXIT_FAILED
+    inst, settings = joined
     from toolkit.ops.sdnotify import SystemdNotifier
 
     runtime = Runtime(inst, backend=args.backend)
-    if not _start(runtime):
+    link = _link(runtime, settings)
+    if link is False or not _start_linked(runtime, link):
         return EXIT_FAILED
     backends = ", ".join(sorted(set(runtime.device_backend.values()))) or "no backend"
     if inst.schedule is not None:
@@ -237,12 +280,55 @@ def cmd_run(args: argparse.Namespace) -> int:
     notifier = SystemdNotifier(runtime.loop)  # READY=1 and watchdog pings under systemd
     try:
         return _until_signalled(runtime, f"museokit: {inst.name} ready — {len(inst.devices)} "
-                                         f"devices on {backends}", notifier.start,
-                                display=args.display, kiosk=True)
+                                         f"devices on {backends}{_where(link)}", notifier.start,
+                                display=args.display, kiosk=True, after=link.close if link else None)
     finally:
         notifier.stop()
 
 
+def _join(inst: Installation, args: argparse.Namespace) -> tuple[Installation, Any] | None:
+    """The installation as this node runs it, and its broker settings (or None)."""
+    from toolkit.net.settings import plan
+
+    try:
+        return plan(inst, args.node, broker=args.broker, state_dir=args.state_dir,
+                    tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key,
+                    discovery=args.discovery)
+    except ValueError as exc:
+        print(f"museokit: {exc}", file=sys.stderr)
+        return None
+
+
+def _link(runtime: Runtime, settings: Any) -> Any:
+    """The node's MQTT link (None without a broker, False if it cannot be made)."""
+    if settings is None:
+        return None
+    try:
+        from toolkit.net.link import Link
+    except ImportError as exc:
+        print(f"museokit: joining a broker needs paho-mqtt ({exc}): "
+              "pip install 'museokit[mqtt]'", file=sys.stderr)
+        return False
+    try:
+        return Link(runtime, settings)
+    except OSError as exc:
+        print(f"museokit: cannot use the state folder {settings.state_dir}: {exc} — "
+              "give --state-dir or set MUSEOKIT_STATE_DIR", file=sys.stderr)
+        return False
+
+
+def _start_linked(runtime: Runtime, link: Any) -> bool:
+    if not _start(runtime):
+        if link:
+            link.close()
+        return False
+    if link:
+        link.start()
+    return True
+
+
+def _where(link: Any) -> str:
+    return f"; node {link.node} on broker {link.settings.url}" if link else ""
 def cmd_check(args: argparse.Namespace) -> int:
     from toolkit.core.clock import VirtualClock
     from toolkit.core.runtime import Runtime
@@ -311,6 +397,12 @@ def cmd_sim(args: argparse.Namespace) -> int:
         return _run_scenarios(inst, [Path(s) for s in args.scenario])
     if args.visitors is not None:
         return _run_day(inst, args.visitors, args.hours, args.seed)
+    joined = _join(inst, args)
+    if joined is None:
+        return EXIT_FAILED
+    inst, settings = joined
+    if settings is not None:
+        return _run_node_live(inst, settings, args.duration)
     return _run_live(inst, args.duration, args.record, args.headless, args.camera)
 
 
@@ -351,6 +443,38 @@ def _run_live(inst: Installation, duration: float | None, record: Path | None,
         session.close()
         if recorder is not None and record is not None:
             print(recorder.save(record), flush=True)
+        if session.runtime is not None:
+            _print_stopped(session.runtime)
+    return EXIT_OK
+
+
+def _run_node_live(inst: Installation, settings: Any, duration: float | None) -> int:
+    """One node of a multi-node installation, live and headless: its own devices on the
+    simulator, the other nodes' over the broker (no window, no hot reload: a reload would
+    reconnect the node)."""
+    from sim.console import Console
+    from sim.live import LiveSession
+    from toolkit.net.remote import simulated
+
+    try:
+        from toolkit.net.link import Link
+    except ImportError as exc:
+        print(f"museokit: joining a broker needs paho-mqtt ({exc}): pip install 'museokit[mqtt]'",
+              file=sys.stderr)
+        return EXIT_FAILED
+    session = LiveSession(simulated(inst), backend_override=None, hot_reload=False)
+    links: list[Any] = []
+    session.before_start.append(lambda runtime: links.append(Link(runtime, settings)))
+    session.on_swap.append(lambda runtime: links[-1].start())
+    console = Console(session)
+    try:
+        if not _start(session):
+            return EXIT_FAILED
+        _console_until_done(session, console, inst, duration)
+    finally:
+        session.close()
+        for link in links:
+            link.close()
         if session.runtime is not None:
             _print_stopped(session.runtime)
     return EXIT_OK
@@ -541,6 +665,58 @@ def cmd_new(args: argparse.Namespace) -> int:
     print(f"created {args.path}/ with {', '.join(created)}")
     print(f"next: museokit check {args.path}   then: museokit sim {args.path}")
     return EXIT_OK
+
+
+def cmd_broker_config(args: argparse.Namespace) -> int:
+    """Write the broker's files and say how each node joins."""
+    files = _broker_files(args)
+    if files is None:
+        return EXIT_FAILED
+    print(f"wrote {files.conf}" + (f", {files.folder / 'passwords'}, {files.folder / 'acl'} and "
+                                   f"{files.folder / 'credentials'}" if files.credentials else ""))
+    print(f"start it:  mosquitto -c {files.conf}")
+    for user, password in files.credentials.items():
+        print(f"  {user:<16} --broker mqtt://{user}:{password}@HOST:{args.port}")
+    return EXIT_OK
+
+
+def cmd_broker_run(args: argparse.Namespace) -> int:
+    """Start Mosquitto in the foreground with a fresh config (Ctrl-C stops it)."""
+    from toolkit.net.broker import BrokerError, mosquitto_command
+
+    files = _broker_files(args)
+    if files is None:
+        return EXIT_FAILED
+    try:
+        command = mosquitto_command(files.conf)
+    except BrokerError as exc:
+        print(f"museokit: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    host = args.bind or "HOST"
+    print(f"museokit: Mosquitto on {host}:{args.port} ({files.conf}); nodes join with "
+          f"--broker mqtt://{host}:{args.port}", flush=True)
+    os.execv(command[0], command)
+    return EXIT_OK  # not reached: Mosquitto replaced this process
+
+
+def _broker_files(args: argparse.Namespace) -> Any:
+    from toolkit.net.broker import BrokerError, Tls, write_config
+
+    inst = None
+    if args.path is not None:
+        inst = _load(args.path)
+        if inst is None:
+            return None
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("museokit: TLS needs both --tls-cert and --tls-key", file=sys.stderr)
+        return None
+    tls = Tls(args.tls_cert, args.tls_key, args.tls_ca) if args.tls_cert else None
+    try:
+        return write_config(Path(args.dir), inst=inst, port=args.port, bind=args.bind,
+                            auth=args.auth, tls=tls)
+    except (BrokerError, OSError) as exc:
+        print(f"museokit: {exc}", file=sys.stderr)
+        return None
 
 
 if __name__ == "__main__":

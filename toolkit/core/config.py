@@ -21,6 +21,14 @@ from toolkit.core import plugins
 from toolkit.core.backend import Backend
 from toolkit.core.device import CommandError, Device, check_call
 from toolkit.core.events import NAME_RE
+from toolkit.core.nodes import (
+    BROKER_KEYS,
+    MAX_QUEUE_LIMIT,
+    URL_HINT,
+    BrokerConfig,
+    NodeConfig,
+    parse_broker_url,
+)
 from toolkit.core.options import OptionError
 from toolkit.core.pins import ADC_SPI_PINS, BUS_PINS, PinRef, bus_of, is_adc, normalise_pin
 from toolkit.core.schedule import SCHEDULE_EVENTS, SCHEDULE_ID, Schedule, parse_schedule
@@ -37,12 +45,13 @@ RESERVED_IDS = frozenset({STATES_ID, "installation", "on", "after", "every", "go
                           "enter", "lockout", "device", "log", "command", "options", "event",
                           "print", "sim", SCHEDULE_ID})
 
-_TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule")
+_TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule", "nodes", "broker")
 _INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description",
                       *(f"{bus}_pins_as_gpio" for bus in BUS_PINS))
-_DEVICE_COMMON = ("id", "kind", "backend", "board", "label", "description")
+_DEVICE_COMMON = ("id", "kind", "backend", "board", "label", "description", "node")
 _STATE_KEYS = ("name", "idle", "timeout", "then")
 _RULE_KEYS = ("when", "value", "in_state", "do", "cooldown", "lockout", "until")
+_NODE_KEYS = ("id", "description")
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,8 @@ class DeviceConfig:
     options: dict[str, Any] = field(default_factory=dict)
     label: str = ""
     line: int | None = None
+    #: The node it is wired to; None: the lead node (`[installation] node`).
+    node: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,9 +135,16 @@ class Installation:
     backend_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Opening hours (`[schedule]`); None: always open.
     schedule: Schedule | None = None
+    #: `[[nodes]]`: the boxes the installation spans (empty: one box).
+    nodes: list[NodeConfig] = field(default_factory=list)
+    broker: BrokerConfig = field(default_factory=BrokerConfig)
 
     def device(self, device_id: str) -> DeviceConfig:
         return next(d for d in self.devices if d.id == device_id)
+
+    def node_of(self, device: DeviceConfig) -> str:
+        """The node a device is wired to."""
+        return device.node or self.node
 
     def event_names(self) -> dict[str, tuple[str, ...]]:
         """Every device id (and `states`) with the events it can emit."""
@@ -172,6 +190,8 @@ class _Checker:
         self.broken_ids: set[str] = set()
         #: Each device's options with defaults filled in, for checking rule commands.
         self.device_options: dict[str, dict[str, Any]] = {}
+        #: Device id -> index of its [[devices]] table.
+        self.device_index: dict[str, int] = {}
         self.default_backend = "gpio"
         self.default_named = False  # [installation] backend is written in the file
         #: Backend tables (`[serial]`) as given, and the classes of backends named in the file.
@@ -236,7 +256,13 @@ class _Checker:
         name = self.text_value(("installation",), head, "name", folder.resolve().name) or ""
         default_site = _slug(folder.resolve().name)
         site = self.text_value(("installation",), head, "site", default_site, slug=True) or ""
-        node = self.text_value(("installation",), head, "node", "main", slug=True) or "main"
+        nodes = self.nodes(data.get("nodes", []))
+        lead = nodes[0].id if nodes else "main"
+        node = self.text_value(("installation",), head, "node", lead, slug=True) or lead
+        if nodes and node not in [n.id for n in nodes]:
+            self.error(("installation", "node"), f"node {node!r} is not declared in [[nodes]]",
+                       suggest(node, [n.id for n in nodes]) or
+                       f"declared nodes: {', '.join(n.id for n in nodes)}")
         # The default is checked when it is used: the gpio backend may not be installed
         # on a laptop, where the simulator replaces it anyway.
         backend = self.text_value(("installation",), head, "backend", "gpio") or "gpio"
@@ -250,6 +276,8 @@ class _Checker:
                 self.backend_table(table, data[table])
 
         devices = self.devices(data.get("devices", []))
+        self.check_device_nodes(devices, nodes)
+        broker = self.broker(self.section(data, "broker"))
         self.check_bus_pins(head)
         self.check_steady_pulses(devices)
         states = self.states(data.get("states", []))
@@ -268,7 +296,7 @@ class _Checker:
             raise InstallationError(self.issues)
         return Installation(folder, self.file, name, site, node, backend, behaviour, devices,
                             states, rules, options, self.warnings, self.backend_options,
-                            schedule)
+                            schedule, nodes, broker)
 
     def section(self, data: dict[str, Any], name: str) -> dict[str, Any]:
         value = data.get(name, {})
@@ -345,6 +373,58 @@ class _Checker:
                                            (exc.text or "").strip()))
         return path
 
+    # -- nodes and broker -------------------------------------------------------------
+    def nodes(self, raw: Any) -> list[NodeConfig]:
+        result: list[NodeConfig] = []
+        for i, table in enumerate(self.tables(raw, "nodes")):
+            path: KeyPath = ("nodes", i)
+            self.unknown_keys(path, table, _NODE_KEYS, "a node")
+            node_id = self.text_value(path, table, "id", None, slug=True)
+            if node_id is None:
+                self.error(path, "node without an id", 'add id = "entrance" (a short name)')
+                continue
+            if node_id in [n.id for n in result]:
+                self.error((*path, "id"), f"duplicate node {node_id!r}", "give each node its own id")
+                continue
+            description = self.text_value(path, table, "description", None) or ""
+            result.append(NodeConfig(node_id, description, line_of(self.lines, path)))
+        return result
+
+    def check_device_nodes(self, devices: list[DeviceConfig], nodes: list[NodeConfig]) -> None:
+        ids = [n.id for n in nodes]
+        for cfg in devices:
+            if cfg.node is None or cfg.node in ids:
+                continue
+            path: KeyPath = ("devices", self.device_index[cfg.id], "node")
+            hint = (suggest(cfg.node, ids) or f"declared nodes: {', '.join(ids)}") if ids else \
+                f'declare it: [[nodes]] id = "{cfg.node}"'
+            self.error(path, f"device {cfg.id!r} is on node {cfg.node!r}, which is not declared "
+                       "in [[nodes]]", hint)
+
+    def broker(self, table: dict[str, Any]) -> BrokerConfig:
+        path: KeyPath = ("broker",)
+        self.unknown_keys(path, table, BROKER_KEYS, "[broker]")
+        url = None
+        text = self.text_value(path, table, "url", None)
+        if text is not None:
+            try:
+                url = parse_broker_url(text)
+            except ValueError as exc:
+                self.error((*path, "url"), str(exc), URL_HINT)
+        tls = {key: self.text_value(path, table, key, None) for key in ("tls_ca", "tls_cert", "tls_key")}
+        discovery = table.get("discovery", False)
+        if not isinstance(discovery, bool):
+            self.error((*path, "discovery"), f"expected true or false, got {discovery!r}",
+                       "discovery = true publishes Home Assistant discovery configs")
+            discovery = False
+        limit = table.get("queue_limit", BrokerConfig.queue_limit)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_QUEUE_LIMIT:
+            self.error((*path, "queue_limit"), f"expected a whole number from 1 to "
+                       f"{MAX_QUEUE_LIMIT}, got {limit!r}",
+                       "how many events a node keeps on disk while the broker is away")
+            limit = BrokerConfig.queue_limit
+        return BrokerConfig(url, tls["tls_ca"], tls["tls_cert"], tls["tls_key"], discovery, limit)
+
     # -- devices --------------------------------------------------------------------
     def tables(self, raw: Any, name: str) -> list[dict[str, Any]]:
         if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
@@ -355,7 +435,7 @@ class _Checker:
 
     def devices(self, raw: Any) -> list[DeviceConfig]:
         kinds = plugins.registered(plugins.DEVICES)
-        seen: dict[str, int] = {}
+        seen = self.device_index
         pins_used: dict[PinRef, str] = {}
         result: list[DeviceConfig] = []
         for i, table in enumerate(self.tables(raw, "devices")):
@@ -405,6 +485,7 @@ class _Checker:
         if backend is not None:
             self.check_backend((*path, "backend"), backend)
         board = self.text_value(path, table, "board", None)
+        node = self.text_value(path, table, "node", None, slug=True)
         self.unknown_keys(path, table, (*_DEVICE_COMMON, *cls.pins, *cls.options),
                           f"a {kind} device")
         pins: dict[str, PinRef] = {}
@@ -441,7 +522,7 @@ class _Checker:
         self.device_options[dev_id] = cls.with_defaults(options)
         label = table.get("label", "")
         cfg = DeviceConfig(dev_id, kind, cls, backend, board, pins, options,
-                           label if isinstance(label, str) else "", line_of(self.lines, path))
+                           label if isinstance(label, str) else "", line_of(self.lines, path), node)
         self.check_on_backend(path, cfg)
         return cfg
 

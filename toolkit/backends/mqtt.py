@@ -1,0 +1,39 @@
+"""The `mqtt` backend: devices wired to another node, reached through the broker.
+
+It is the meeting point of the remote devices (`toolkit.net.remote`) and the
+node's `Link`: the link creates it when the node joins a broker, remote
+devices attach to it when they open, and their commands leave through it.
+Without a broker there is nothing to reach another node with, so the entry
+point alone refuses to start and says how to give one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from toolkit.core.backend import Backend, BackendError
+from toolkit.core.loop import Loop
+
+if TYPE_CHECKING:
+    from toolkit.net.link import Link
+    from toolkit.net.remote import RemoteDevice
+
+
+class MqttBackend(Backend):
+    name = "mqtt"
+
+    def __init__(self, loop: Loop, options: dict[str, Any] | None = None) -> None:
+        super().__init__(loop, options)
+        link = self.options.get("link")
+        if link is None:
+            raise BackendError("devices on another node need a broker: run with "
+                               "--broker mqtt://HOST:PORT (or set MUSEOKIT_BROKER, or "
+                               "[broker] url in the installation file)")
+        self.link: Link = link
+
+    def attach(self, device: RemoteDevice) -> None:
+        self.link.attach_remote(device)
+
+    def send_command(self, device: RemoteDevice, name: str, args: list[Any],
+                     kwargs: dict[str, Any]) -> None:
+        self.link.send_command(device, name, args, kwargs)

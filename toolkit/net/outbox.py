@@ -1,0 +1,142 @@
+"""The outbox: events on disk from the moment they happen until the broker acks them.
+
+An event is appended to `outbox.log` (one `write()` per event, no fsync: it
+survives a crash or a restart of museokit, not a power cut mid-write) before it
+is handed to paho; its id is appended to `outbox.acked` when the broker's
+PUBACK arrives. On start, the events without an ack are sent again, in order,
+before anything new. So a node restarted while the broker is away loses
+nothing, and a receiver may see an event twice (QoS 1 is at-least-once; the
+link drops duplicates by their `seq` and `ts`).
+
+The queue is bounded: with `limit` events waiting, new ones are dropped,
+counted and logged once, instead of filling the SD card. Both files are
+rewritten small whenever they hold mostly acked events.
+
+Thread safety: `add` runs on the loop thread, `done` on paho's network thread;
+one lock guards the files and the pending table.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+log = logging.getLogger("museokit.net.outbox")
+
+#: Rewrite the journal when it holds this many bytes and few events still wait.
+_COMPACT_BYTES = 4 << 20
+_COMPACT_PENDING = 1000
+#: Acks are flushed to disk every this many (a crash loses at most that many acks,
+#: which only means those events are sent again).
+_ACK_FLUSH = 256
+
+
+class Outbox:
+    def __init__(self, folder: Path, limit: int) -> None:
+        self.folder = folder
+        self.limit = limit
+        self.dropped = 0
+        self._lock = threading.Lock()
+        self._pending: dict[int, bytes] = {}
+        self._full_logged = False
+        folder.mkdir(parents=True, exist_ok=True)
+        self._log_path = folder / "outbox.log"
+        self._ack_path = folder / "outbox.acked"
+        self._next = self._load() + 1
+        self._rewrite()
+
+    # -- the journal on disk -------------------------------------------------------------
+    def _load(self) -> int:
+        """Read what an earlier run left waiting; returns the highest id seen."""
+        acked: set[int] = set()
+        try:
+            for line in self._ack_path.read_bytes().split(b"\n"):
+                if line.isdigit():
+                    acked.add(int(line))
+        except FileNotFoundError:
+            pass
+        highest = 0
+        try:
+            data = self._log_path.read_bytes()
+        except FileNotFoundError:
+            return 0
+        for line in data.split(b"\n"):
+            head, sep, _ = line.partition(b" ")
+            if not sep or not head.isdigit():
+                continue  # a line cut short by a crash
+            entry = int(head)
+            highest = max(highest, entry)
+            if entry not in acked:
+                self._pending[entry] = line + b"\n"
+        if self._pending:
+            log.info("outbox %s: %d events from an earlier run wait for the broker",
+                     self._log_path, len(self._pending))
+        return highest
+
+    def _rewrite(self) -> None:
+        """Replace both files by the pending events alone (called with the lock held)."""
+        tmp = self._log_path.with_suffix(".tmp")
+        tmp.write_bytes(b"".join(self._pending[k] for k in sorted(self._pending)))
+        os.replace(tmp, self._log_path)
+        self._fd = os.open(self._log_path, os.O_WRONLY | os.O_APPEND)
+        self._written = sum(len(v) for v in self._pending.values())
+        self._acks = open(self._ack_path, "wb")  # noqa: SIM115 (kept open, closed in close())
+        self._unflushed = 0
+
+    # -- API ---------------------------------------------------------------------------
+    def waiting(self) -> list[tuple[int, str, bytes]]:
+        """Events not yet acked, oldest first: (id, topic, payload)."""
+        with self._lock:
+            items = sorted(self._pending.items())
+        out = []
+        for entry, line in items:
+            _, topic, payload = line.rstrip(b"\n").split(b" ", 2)
+            out.append((entry, topic.decode(), payload))
+        return out
+
+    def add(self, topic: str, payload: bytes) -> int | None:
+        """Journal an event; its id, or None if the queue is full and it was dropped."""
+        with self._lock:
+            if len(self._pending) >= self.limit:
+                self.dropped += 1
+                if not self._full_logged:
+                    self._full_logged = True
+                    log.error("outbox full: %d events wait for the broker; dropping new events "
+                              "until it is back (raise [broker] queue_limit to keep more)",
+                              len(self._pending))
+                return None
+            entry = self._next
+            self._next += 1
+            line = b"%d %s %s\n" % (entry, topic.encode(), payload)
+            os.write(self._fd, line)
+            self._written += len(line)
+            self._pending[entry] = line
+            return entry
+
+    def done(self, entry: int) -> None:
+        """The broker acked event `entry`."""
+        with self._lock:
+            if self._pending.pop(entry, None) is None:
+                return
+            self._full_logged = False
+            self._acks.write(b"%d\n" % entry)
+            self._unflushed += 1
+            if self._written > _COMPACT_BYTES and len(self._pending) < _COMPACT_PENDING:
+                self._close_files()
+                self._rewrite()
+            elif self._unflushed >= _ACK_FLUSH:
+                self._acks.flush()
+                self._unflushed = 0
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_files()
+
+    def _close_files(self) -> None:
+        self._acks.close()
+        os.close(self._fd)
