@@ -14,8 +14,9 @@ from toolkit.core.config import ConfigIssue, Installation, InstallationError, lo
 
 REPO = Path(__file__).resolve().parent.parent
 
-#: The `pins` fixture: gpiozero's MockFactory, for tests of the gpio backend.
-pytest_plugins = ["tests.gpio_pins"]
+#: The `pins` fixture: gpiozero's MockFactory, for tests of the gpio backend; Mosquitto,
+#: MQTT observers and node processes for the networking tests.
+pytest_plugins = ["tests.gpio_pins", "tests.net_fixtures"]
 
 # Screens and sound run headless in tests: SDL's dummy video and audio drivers.
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")

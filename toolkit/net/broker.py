@@ -20,6 +20,7 @@ with the settings an installation needs, each for a measured reason:
 
 from __future__ import annotations
 
+import getpass
 import os
 import secrets
 import shutil
@@ -76,6 +77,8 @@ def acl_text(inst: Installation) -> str:
 
 def conf_text(folder: Path, port: int, bind: str, auth: bool, tls: Tls | None) -> str:
     lines = ["# Mosquitto for a museokit installation, written by `museokit broker config`.",
+             "# Started as root (a service), Mosquitto becomes this user, who can read these files.",
+             f"user {getpass.getuser()}",
              "per_listener_settings false",
              f"listener {port} {bind}".rstrip()]
     if tls is not None:

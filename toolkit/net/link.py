@@ -35,7 +35,7 @@ import json
 import logging
 import socket
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any
 
 import paho.mqtt.client as mqtt
@@ -61,6 +61,8 @@ ONLINE, OFFLINE = b"online", b"offline"
 #: How many (seq, ts) pairs per remote node are remembered to drop duplicates.
 _DEDUP = 4096
 _SHORT = 60
+#: Commands kept per offline node (the oldest go first when more arrive).
+_HELD_COMMANDS = 100
 
 
 def _short(payload: bytes) -> str:
@@ -79,6 +81,10 @@ class Link:
         self.remote_nodes = {d.id: inst.node_of(d) for d in inst.devices if d.backend == BACKEND}
         self.remote: dict[str, RemoteDevice] = {}
         self.nodes_online: dict[str, bool] = {n: False for n in set(self.remote_nodes.values())}
+        #: Commands for a node not (yet) online, sent in order when it comes online.
+        self._held: dict[str, deque[tuple[str, bytes]]] = {
+            n: deque(maxlen=_HELD_COMMANDS) for n in self.nodes_online}
+        self._closing = False
         self.connected = False
         self.refused = 0
         self._topics: dict[str, str] = {}
@@ -132,6 +138,7 @@ class Link:
 
     def close(self) -> None:
         """Say `offline`, flush what the broker can still take, disconnect."""
+        self._closing = True
         if self.connected:
             info = self.client.publish(self._topic("status"), OFFLINE, qos=1, retain=True)
             with contextlib.suppress(RuntimeError, ValueError):
@@ -211,15 +218,20 @@ class Link:
     def send_command(self, device: RemoteDevice, name: str, args: list[Any],
                      kwargs: dict[str, Any]) -> None:
         node = self.remote_nodes[device.id]
-        if not self.nodes_online.get(node):
-            log.warning("%s.%s not sent: node %s (where %s is wired) is offline", device.id, name,
-                        node, device.id)
-            return
         if args and kwargs:  # the payload carries one or the other: name every argument
             bound = inspect.signature(device.commands[name]).bind(None, *args, **kwargs)
             kwargs = dict(list(bound.arguments.items())[1:])
-        payload = _json(kwargs or args)
-        self._send(self._topic("cmd", device.id, name, node=node), payload, retain=False)
+        topic, payload = self._topic("cmd", device.id, name, node=node), _json(kwargs or args)
+        if self.nodes_online[node]:
+            self._send(topic, payload, retain=False)
+            return
+        held = self._held[node]
+        if len(held) == held.maxlen:
+            log.warning("node %s is offline: its oldest held command %s is dropped", node,
+                        held[0][0])
+        held.append((topic, payload))
+        log.info("%s.%s held until node %s (where %s is wired) is online", device.id, name, node,
+                 device.id)
 
     def _node_status(self, node: str, online: bool) -> None:
         if self.nodes_online.get(node) == online:
@@ -230,6 +242,9 @@ class Link:
         for dev_id, device in self.remote.items():
             if self.remote_nodes[dev_id] == node:
                 device.set_online(online, reason)
+        held = self._held[node]
+        while online and held:
+            self._send(*held.popleft(), retain=False)
 
     def _broker_lost(self) -> None:
         for node in list(self.nodes_online):
@@ -251,7 +266,7 @@ class Link:
                        properties: Any) -> None:
         was = self.connected
         self.connected = False
-        if was:
+        if was and not self._closing:
             log.warning("lost broker %s (%s); events wait in the outbox until it is back",
                         self.settings.url, reason)
             self.runtime.loop.call_soon_threadsafe(self._broker_lost)
@@ -339,8 +354,8 @@ class Link:
 
     def refuse(self, topic: str, payload: bytes, why: str) -> None:
         """One log line per refused message; nothing of it runs."""
-        self.refused += 1
         log.warning("refused %s %s: %s", topic, _short(payload), " ".join(why.split()))
+        self.refused += 1
 
 
 def _json(value: Any) -> bytes:

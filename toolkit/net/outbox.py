@@ -135,7 +135,8 @@ class Outbox:
 
     def close(self) -> None:
         with self._lock:
-            self._close_files()
+            if not self._acks.closed:
+                self._close_files()
 
     def _close_files(self) -> None:
         self._acks.close()
