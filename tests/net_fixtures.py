@@ -41,15 +41,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(check: Callable[[], Any], timeout: float = WAIT, what: str = "") -> Any:
-    """Poll `check` until it returns something truthy; fail naming `what` after `timeout`."""
+def wait_for(check: Callable[[], Any], timeout: float = WAIT,
+             what: str | Callable[[], str] = "") -> Any:
+    """Poll `check` until it returns something truthy; fail naming `what` after `timeout`
+    (a callable `what` is called then, to show how things ended)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         result = check()
         if result:
             return result
         time.sleep(0.02)
-    pytest.fail(f"timed out after {timeout:g} s waiting for {what or check}")
+    pytest.fail(f"timed out after {timeout:g} s waiting for {what() if callable(what) else what or check}")
 
 
 class Broker:
@@ -57,7 +59,9 @@ class Broker:
 
     def __init__(self, folder: Path, *, inst: Installation | None = None, auth: bool = False) -> None:
         self.port = free_port()
-        self.files = write_config(folder, inst=inst, port=self.port, bind="127.0.0.1", auth=auth)
+        # Saved every second, so a test need not wait long before it may kill the broker.
+        self.files = write_config(folder, inst=inst, port=self.port, bind="127.0.0.1", auth=auth,
+                                  autosave=1)
         self.log = folder / "mosquitto.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -223,7 +227,13 @@ class NodeProcess:
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        wait_for(lambda: self.find(r"connected to "), what=f"node {node_id} to connect:\n{self.text}")
+        wait_for(self._connected, what=f"node {node_id} to connect")
+
+    def _connected(self) -> bool:
+        if self.proc.poll() is not None:
+            self._reader.join(WAIT)
+            pytest.fail(f"the node process exited with {self.proc.returncode}:\n{self.text}")
+        return bool(self.find(r"connected to "))
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
