@@ -62,10 +62,12 @@ class Outbox:
             data = self._log_path.read_bytes()
         except FileNotFoundError:
             return 0
-        for line in data.split(b"\n"):
+        lines = data.split(b"\n")
+        lines.pop()  # after the last newline: empty, or a line cut short by a crash
+        for line in lines:
             head, sep, _ = line.partition(b" ")
             if not sep or not head.isdigit():
-                continue  # a line cut short by a crash
+                continue
             entry = int(head)
             highest = max(highest, entry)
             if entry not in acked:
