@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, device, write_installation
+from tests.conftest import REPO, device
 from toolkit.core.config import InstallationError
 from toolkit.net.outbox import Outbox
 from toolkit.net.remote import RemoteDevice, for_node, remote_class
@@ -83,7 +83,7 @@ def test_broker_comes_from_flag_then_environment_then_file(installation, monkeyp
     assert str(url) == "mqtts://u@env-host:8883"  # no password in logs
     assert resolve(inst, "main", broker="mqtt://flag-host:1").url.host == "flag-host"  # type: ignore[union-attr]
     monkeypatch.setenv(ENV_BROKER, "tcp://nope")
-    with pytest.raises(ValueError, match="MUSEOKIT_BROKER: .*must start with mqtt://"):
+    with pytest.raises(ValueError, match=r"MUSEOKIT_BROKER: .*must start with mqtt://"):
         resolve(inst, "main")
 
 
