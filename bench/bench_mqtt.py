@@ -153,7 +153,7 @@ def receive_museokit(folder: str, port: int, count: int) -> dict[str, Any]:
         runtime.loop.call_soon_threadsafe(runtime.bus.subscribe, "door.pressed", stamp)
         time.sleep(0.5)  # connected; give the subscriptions of its (re)connect time to land
         print("ready", flush=True)
-        done.wait(WAIT)
+        until_done(done, arrivals)
         return {str(k): v for k, v in arrivals.items()}
 
 
@@ -177,14 +177,27 @@ def receive_raw(port: int, count: int) -> dict[str, Any]:
     client.loop_start()
     subscribed.wait(10)
     print("ready", flush=True)
-    done.wait(WAIT)
+    until_done(done, arrivals)
     client.loop_stop()
     return arrivals
 
 
+def until_done(done: threading.Event, arrivals: dict[Any, int]) -> None:
+    """Until `done`, or until the sender closed our stdin and nothing arrived for 1 s (a
+    press the sender's debounce merged never comes)."""
+    sender_done = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), sender_done.set()), daemon=True).start()
+    deadline = time.monotonic() + WAIT
+    seen = -1
+    while not done.wait(1.0) and time.monotonic() < deadline:
+        if sender_done.is_set() and len(arrivals) == seen:
+            return
+        seen = len(arrivals)
+
+
 def spawn_receiver(kind: str, port: int, count: int, folder: Path) -> subprocess.Popen[str]:
     proc = subprocess.Popen([sys.executable, __file__, "--receiver", kind, str(port), str(count),
-                             str(folder)], stdout=subprocess.PIPE, text=True)
+                             str(folder)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     if proc.stdout.readline().strip() != "ready":
         raise RuntimeError(f"{kind} receiver did not start")
@@ -337,17 +350,14 @@ def scale_run(broker: Broker, tmp: Path) -> list[Result]:
     progress("scale: one press per device")
     t1 = time.monotonic()
     for runtime, _ in nodes:
-        for dev_id in list(runtime.devices):
-            runtime.loop.call_soon_threadsafe(runtime.simulate, dev_id, "press")
+        for dev_id, backend in runtime.device_backend.items():
+            if backend == "sim":  # its own devices, not the lead's remote ones
+                runtime.loop.call_soon_threadsafe(runtime.simulate, dev_id, "press")
     while len(pressed) < total and time.monotonic() - t1 < WAIT:
         time.sleep(0.02)
     flowed = time.monotonic() - t1
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     broker_cpu, broker_rss = broker.usage()
-    for runtime, link in nodes:
-        link.close()
-        runtime.stop()
-        runtime.close()
     lines = [
         f"scale: {SCALE_NODES} nodes × {SCALE_DEVICES} devices, one Mosquitto",
         f"  all remote devices online at the lead after {started:.1f} s: "
@@ -360,6 +370,10 @@ def scale_run(broker: Broker, tmp: Path) -> list[Result]:
         f"peak RSS {peak_rss_mb(os.getpid()):.0f} MB",
         f"  broker: {broker_cpu - broker_cpu0:.1f} CPU s, peak RSS {broker_rss:.1f} MB",
     ]
+    for runtime, link in nodes:
+        link.close()
+        runtime.stop()
+        runtime.close()
     print("\n".join(lines), flush=True)
     return []
 

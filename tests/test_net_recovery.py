@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -54,6 +55,16 @@ def piece(tmp_path: Path) -> Path:
     return write_installation(tmp_path / "recovery", TOML)
 
 
+@pytest.fixture
+def two_nodes(own_broker, node_process, piece):
+    """A broker of the test's own, the hall (lead) and the door node, both connected."""
+    broker = own_broker()
+    hall = node_process(piece, broker.url, "hall")
+    door = node_process(piece, broker.url, "door")
+    wait_for(lambda: hall.find(r"reader\.online"), what="the door node online at the hall")
+    return broker, hall, door
+
+
 def visitors(door, numbers) -> None:
     for n in numbers:
         door.type(f"tag reader {n}")
@@ -72,12 +83,8 @@ def all_received(hall, count: int) -> None:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["stopped", "killed"])
-def test_broker_restart_mid_run_loses_nothing_and_status_recovers(own_broker, node_process, piece,
-                                                                  sig):
-    broker = own_broker()
-    hall = node_process(piece, broker.url, "hall")
-    door = node_process(piece, broker.url, "door")
-    wait_for(lambda: hall.find(r"reader\.online"), what="the door node online at the hall")
+def test_broker_restart_mid_run_loses_nothing_and_status_recovers(two_nodes, sig):
+    broker, hall, door = two_nodes
     visitors(door, range(1, 21))
     all_received(hall, 20)
 
@@ -94,11 +101,8 @@ def test_broker_restart_mid_run_loses_nothing_and_status_recovers(own_broker, no
     all_received(hall, 50)
 
 
-def test_visitors_during_a_broker_outage_arrive_in_order(own_broker, node_process, piece):
-    broker = own_broker()
-    hall = node_process(piece, broker.url, "hall")
-    door = node_process(piece, broker.url, "door")
-    wait_for(lambda: hall.find(r"reader\.online"), what="the door node online at the hall")
+def test_visitors_during_a_broker_outage_arrive_in_order(two_nodes):
+    broker, hall, door = two_nodes
     visitors(door, range(1, 11))
     broker.stop()
     visitors(door, range(11, 61))
@@ -108,11 +112,8 @@ def test_visitors_during_a_broker_outage_arrive_in_order(own_broker, node_proces
     assert len(door.find(r"lost broker")) == 1 and len(hall.find(r"reader\.offline")) == 1
 
 
-def test_a_node_restarted_while_the_broker_is_away_still_delivers(own_broker, node_process, piece):
-    broker = own_broker()
-    hall = node_process(piece, broker.url, "hall")
-    door = node_process(piece, broker.url, "door")
-    wait_for(lambda: hall.find(r"reader\.online"), what="the door node online at the hall")
+def test_a_node_restarted_while_the_broker_is_away_still_delivers(two_nodes, node_process, piece):
+    broker, hall, door = two_nodes
     broker.stop()
     visitors(door, range(1, 31))
     wait_for(lambda: len(door.find(r"reader\.placed")) == 30, what="the door node saw 30 tags")
@@ -122,14 +123,9 @@ def test_a_node_restarted_while_the_broker_is_away_still_delivers(own_broker, no
     all_received(hall, 30)
 
 
-def test_a_broker_restart_while_visitors_keep_coming(own_broker, node_process, piece):
+def test_a_broker_restart_while_visitors_keep_coming(two_nodes):
     """Tags keep arriving while the broker stops and starts (SIGTERM: it saves its queues)."""
-    broker = own_broker()
-    hall = node_process(piece, broker.url, "hall")
-    door = node_process(piece, broker.url, "door")
-    wait_for(lambda: hall.find(r"reader\.online"), what="the door node online at the hall")
-    import threading
-
+    broker, hall, door = two_nodes
     typer = threading.Thread(target=visitors, args=(door, range(1, 301)))
     typer.start()
     time.sleep(0.8)
