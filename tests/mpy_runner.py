@@ -2,10 +2,16 @@
 for the Arduino sketch: same `PTY` line, same stdin commands, same `SIM` replies.
 
     python tests/mpy_runner.py BOARD_ID_HEX
+    python tests/mpy_runner.py --node FOLDER
 
 The firmware talks to the master end of a fresh pseudo-terminal; the test opens the
 printed slave path. `reset` restarts the firmware from scratch (a new Firmware, outputs
 cleared), as the reset button of a Pico does.
+
+With `--node`, the board runs its MQTT mode instead (node.py, Wi-Fi through the `network`
+shim, the broker through the `umqtt.simple` shim over paho): FOLDER is its flash, with
+node.json; it prints `NODE FOLDER`, then the firmware's log lines; `start` boots it and
+`wifi off` / `wifi on` take the access point away and bring it back.
 """
 
 from __future__ import annotations
@@ -24,6 +30,15 @@ sys.path[:0] = [str(HERE / "mpy_shims"), str(HERE.parent / "firmware" / "micropy
 
 import machine  # noqa: E402  (the shim, found through the path above)
 import museokit  # noqa: E402
+
+_out = threading.Lock()
+
+
+def say(*parts: object) -> None:
+    """print() in one write, so the firmware's log lines never interleave with SIM lines."""
+    with _out:
+        sys.stdout.write(" ".join(str(p) for p in parts) + "\n")
+        sys.stdout.flush()
 
 
 class Reset(Exception):
@@ -66,6 +81,9 @@ class Board:
         self.thread = threading.Thread(target=serve, daemon=True)
         self.thread.start()
 
+    def extra(self, verb: str, args: list[str]) -> list[str]:
+        raise ValueError(f"unknown command: {verb} {' '.join(args)}")
+
     def reset(self) -> None:
         assert self.port and self.thread
         self.port.stop.set()
@@ -93,17 +111,45 @@ class Board:
         elif verb == "time" and not args:
             return [f"TIME {machine.ticks_ms()}"]
         else:
-            raise ValueError(f"unknown command: {line}")
+            return self.extra(verb, args)
         return []
 
 
+class NodeBoard(Board):
+    """The MQTT mode: node.run() on its own thread, the flash being the current folder."""
+
+    def start(self) -> None:
+        import node
+
+        node.print = say  # type: ignore[attr-defined]  # the firmware's log, whole lines
+        self.thread = threading.Thread(target=node.run, daemon=True)
+        self.thread.start()
+
+    def reset(self) -> None:
+        raise ValueError("reset: not in the MQTT mode (stop the process instead)")
+
+    def extra(self, verb: str, args: list[str]) -> list[str]:
+        import network
+
+        if verb == "wifi" and args in (["on"], ["off"]):
+            network.set_air(args == ["on"])
+            return []
+        return super().extra(verb, args)
+
+
 def main() -> None:
-    os.environ["MUSEOKIT_BOARD_ID"] = sys.argv[1]
-    os.chdir(tempfile.mkdtemp(prefix="mpy-board-"))  # the board's own flash (board_id file)
-    master, slave = os.openpty()
-    tty.setraw(slave)  # no echo before the host opens the port
-    print("PTY", os.ttyname(slave), flush=True)
-    board = Board(master)
+    board: Board
+    if sys.argv[1] == "--node":
+        os.chdir(sys.argv[2])  # the board's flash, with node.json
+        board = NodeBoard(-1)
+        say("NODE", sys.argv[2])
+    else:
+        os.environ["MUSEOKIT_BOARD_ID"] = sys.argv[1]
+        os.chdir(tempfile.mkdtemp(prefix="mpy-board-"))  # the board's own flash (board_id file)
+        master, slave = os.openpty()
+        tty.setraw(slave)  # no echo before the host opens the port
+        say("PTY", os.ttyname(slave))
+        board = Board(master)
     for line in sys.stdin:
         if line.strip() == "quit":
             break
@@ -111,10 +157,10 @@ def main() -> None:
             continue
         try:
             for said in board.command(line.strip()):
-                print("SIM", said)
-            print("SIM OK", line.strip(), flush=True)
+                say("SIM", said)
+            say("SIM OK", line.strip())
         except ValueError as refused:
-            print("SIM ERR", refused, flush=True)
+            say("SIM ERR", refused)
     os._exit(0)  # the firmware thread never returns
 
 

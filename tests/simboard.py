@@ -129,6 +129,9 @@ class _ProcessBoard:
     """A board run by a helper process that prints `PTY <path>` and takes visitor commands
     on stdin (firmware/simavr/simboard.c, tests/mpy_runner.py); its serial port is `self.port`."""
 
+    #: The line the helper prints once it is ready; the word after it is `self.port`.
+    READY = "PTY "
+
     def __init__(self, argv: list[str], board_id: str) -> None:
         self.board_id = board_id
         self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -138,7 +141,7 @@ class _ProcessBoard:
         self.port = ""
         while not self.port:
             line = self._next_line()
-            if line.startswith("PTY "):
+            if line.startswith(self.READY):
                 self.port = line.split()[1]
 
     def _read(self) -> None:
@@ -240,6 +243,46 @@ class MicroPythonBoard(_ProcessBoard):
 
     def __init__(self, board_id: str = "E6614C31") -> None:
         super().__init__([sys.executable, str(REPO / "tests" / "mpy_runner.py"), board_id], board_id)
+
+
+class MicroPythonNode(_ProcessBoard):
+    """firmware/micropython's MQTT mode (node.py) on CPython: `network` and `umqtt.simple`
+    shims, the latter over paho to a real broker. `flash` is the board's file system and
+    holds node.json; the firmware's log lines collect in `log`."""
+
+    READY = "NODE "
+
+    def __init__(self, flash: Path) -> None:
+        self.log: list[str] = []
+        super().__init__([sys.executable, str(REPO / "tests" / "mpy_runner.py"), "--node", str(flash)], "")
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        for line in self._proc.stdout:
+            line = line.rstrip("\n")
+            if line.startswith("museokit: "):
+                self.log.append(line[len("museokit: "):])
+            else:
+                self._lines.put(line)
+        self._lines.put("")
+
+    def wifi(self, up: bool) -> None:
+        """Bring the access point back, or take it away (connections end without a word)."""
+        self.command(f"wifi {'on' if up else 'off'}")
+
+    def stderr(self) -> str:
+        """What the runner wrote to stderr so far (a traceback if the firmware crashed)."""
+        import fcntl
+        assert self._proc.stderr is not None
+        fd = self._proc.stderr.fileno()
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+        try:
+            return os.read(fd, 65536).decode(errors="replace")
+        except BlockingIOError:
+            return ""
+
+    def logged(self, text: str) -> list[str]:
+        return [line for line in list(self.log) if text in line]
 
 
 #: Every firmware the protocol tests run against, by family.
