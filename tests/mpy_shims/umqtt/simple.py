@@ -154,7 +154,7 @@ class MQTTClient:
         if rc != MQTTErrorCode.MQTT_ERR_SUCCESS or not network.air:
             self._cut()
             self._paho = None
-            raise OSError(-1)
+            raise OSError(-1, "connection lost" if network.air else "Wi-Fi gone", rc.name)
 
     def _until(self, done: Callable[[], bool]) -> None:
         end = time.monotonic() + WAIT
