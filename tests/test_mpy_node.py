@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
-from tests.net_fixtures import Node, Observer, wait_for
+from tests.net_fixtures import Broker, Node, Observer, wait_for
 from tests.simboard import MicroPythonNode
 from toolkit.devices.button import Button
 from toolkit.devices.led import Led
@@ -92,6 +92,19 @@ def press(pico: MicroPythonNode) -> None:
 
 def release(pico: MicroPythonNode) -> None:
     pico.pin("D17", 1)
+
+
+def board_and_lead(board: Callable[..., MicroPythonNode], node: Callable[..., Node], broker: Broker,
+                   site: tuple[str, Path]) -> tuple[MicroPythonNode, Node, list[tuple[str, Any]]]:
+    """The board and the lead on `broker`, the board online at the lead and done announcing
+    itself; the list collects the lead's start/ready events."""
+    name, folder = site
+    pico = board(broker.port, name)
+    lead = node(folder, broker.url)
+    seen = watch(lead)
+    wait_for(lambda: lead.runtime.devices["start"].is_online, what="the board online at the lead")
+    wait_for(lambda: pico.logged("online as"), what="the board done announcing itself")
+    return pico, lead, seen
 
 
 def expected_entry(cls: type[Any]) -> dict[str, Any]:
@@ -166,6 +179,19 @@ def test_event_payloads_follow_the_contract(mosquitto, observer, board, site):
     assert stamps == sorted(stamps) and stamps[0] > 1.6e9  # unix seconds
 
 
+def test_named_arguments_leave_the_others_at_their_defaults(mosquitto, observer, board, site):
+    name, _ = site
+    prefix = f"museokit/{name}/entrance"
+    pico = board(mosquitto.port, name)
+    wait_for(lambda: pico.logged("online as"), what="the board online")
+    obs = observer([f"{prefix}/ready/#"])
+    obs.publish(f"{prefix}/ready/cmd/blink", b'{"n": 2, "off_time": 0.05}')  # on_time: 0.5
+    wait_for(lambda: obs.last(f"{prefix}/ready/event/finished"), what=story(pico, "ready.finished"))
+    labels = [json.loads(p)["label"] for p in obs.on(f"{prefix}/ready/state")]
+    assert labels[-2:] == ["blinking", "off"] and pico.level("D18") == 0
+    assert not pico.logged("refused")
+
+
 @pytest.mark.parametrize(("topic", "payload", "why"), [
     ("ready/cmd/explode", b"[]", "ready (led) has no command 'explode'"),
     ("ready/cmd/on", b"{not json", "payload is not JSON"),
@@ -173,6 +199,8 @@ def test_event_payloads_follow_the_contract(mosquitto, observer, board, site):
     ("ready/cmd/blink", b"[1, 2, 3, 4]", "blink takes 3 arguments"),
     ("ready/cmd/blink", b'{"colour": 1}', "blink has no argument 'colour'"),
     ("ready/cmd/blink", b"[0, 1]", "on_time must be from 0.001"),
+    ("ready/cmd/blink", b'{"n": [2]}', "n: expected a number"),
+    ("ready/cmd/blink", b'{"n": 2.5}', "n must be a whole number"),
     ("ready/cmd/on", b"x" * 300, "over the 256-byte limit"),
     ("nobody/cmd/on", b"[]", "no device 'nobody'"),
     ("start/cmd/on", b"[]", "start (button) has no command 'on'"),
@@ -233,12 +261,7 @@ def test_a_node_json_it_cannot_run_with_says_what_to_fix(mosquitto, board, site,
 
 
 def test_wifi_lost_the_lead_sees_the_last_will_and_the_board_comes_back(mosquitto, node, board, site):
-    name, folder = site
-    pico = board(mosquitto.port, name)
-    lead = node(folder, mosquitto.url)
-    seen = watch(lead)
-    wait_for(lambda: lead.runtime.devices["start"].is_online, what="the board online at the lead")
-    wait_for(lambda: pico.logged("online as"), what="the board done announcing itself")
+    pico, lead, seen = board_and_lead(board, node, mosquitto, site)
     online = keys(seen).count("start.online")
 
     pico.wifi(False)  # the access point goes: no DISCONNECT, the broker sends the last will
@@ -255,13 +278,8 @@ def test_wifi_lost_the_lead_sees_the_last_will_and_the_board_comes_back(mosquitt
 
 
 def test_the_broker_restarts_and_the_board_reconnects(own_broker, node, board, site):
-    name, folder = site
     broker = own_broker()
-    pico = board(broker.port, name)
-    lead = node(folder, broker.url)
-    seen = watch(lead)
-    wait_for(lambda: lead.runtime.devices["start"].is_online, what="the board online at the lead")
-    wait_for(lambda: pico.logged("online as"), what="the board done announcing itself")
+    pico, _, seen = board_and_lead(board, node, broker, site)
     online = keys(seen).count("start.online")
 
     broker.stop()

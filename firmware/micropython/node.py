@@ -9,8 +9,8 @@
 # configure line the host would send over USB ("in D15 up 20", "pwm D16").
 #
 # Written for MicroPython, like museokit.py: %-formatting, no dataclasses, no typing, no
-# contextlib (not built in) and no starred list displays.
-# ruff: noqa: UP031, RUF005, SIM105
+# contextlib (not built in), no starred list displays, no zip(strict=).
+# ruff: noqa: UP031, RUF005, SIM105, B905
 import json
 import time
 
@@ -159,7 +159,7 @@ class Motion(Device):
             self.emit("no_motion")
 
 
-def seconds(v, what):
+def to_ms(v, what):
     if v < 0.001 or v > 86400:
         raise Refused("%s must be from 0.001 to 86400 seconds" % what)
     return int(v * 1000)
@@ -212,11 +212,11 @@ class Led(Device):
         self.write(level, "on" if level > 0 else "off")
 
     def cmd_blink(self, on_time=0.5, off_time=0.5, n=None):
-        self.animate("blink", seconds(on_time, "on_time"), seconds(off_time, "off_time"), n, "blinking")
+        self.animate("blink", to_ms(on_time, "on_time"), to_ms(off_time, "off_time"), n, "blinking")
 
     def cmd_pulse(self, fade_in=1.0, fade_out=1.0, n=None):
         self.need_pwm("pulse")
-        self.animate("pulse", seconds(fade_in, "fade_in"), seconds(fade_out, "fade_out"), n, "pulsing")
+        self.animate("pulse", to_ms(fade_in, "fade_in"), to_ms(fade_out, "fade_out"), n, "pulsing")
 
     def animate(self, shape, first, second, n, label):
         if n is not None and (n != int(n) or n < 1):
@@ -252,40 +252,41 @@ class Relay(Led):
         self.out(level)
         self.set_state(label=label, value=level > 0)
 
-    def cmd_pulse(self, seconds_on):
-        self.animate("blink", seconds(seconds_on, "seconds"), 0, 1, "pulsing")
+    def cmd_pulse(self, seconds):
+        self.animate("blink", to_ms(seconds, "seconds"), 0, 1, "pulsing")
 
 
 KINDS = {cls.kind: cls for cls in (Button, Motion, Led, Relay)}
 
 
 def arguments(cmd, payload, params):
-    """A command payload (JSON: empty, a value, a list or an object) as a list of numbers."""
+    """A command payload (JSON: empty, a value, a list or an object) as positional and named
+    arguments, numbers only; raises Refused saying what is wrong."""
     if len(payload) > MAX_PAYLOAD:
         raise Refused("payload of %d bytes is over the %d-byte limit" % (len(payload), MAX_PAYLOAD))
     try:
         value = json.loads(payload) if payload.strip() else None
     except ValueError:
         raise Refused("payload is not JSON") from None
-    if value is None:
-        value = []
-    elif isinstance(value, dict):
-        for key in value:
+    args, kwargs = [], {}
+    if isinstance(value, dict):
+        kwargs = value
+        for key in kwargs:
             if key not in params:
                 raise Refused("%s has no argument %r; its arguments: %s"
                               % (cmd, key, ", ".join(params) or "none"))
-        value = [value.get(p) for p in params]
-        while value and value[-1] is None:
-            value.pop()
-    elif not isinstance(value, list):
-        value = [value]
-    if len(value) > len(params):
+    elif isinstance(value, list):
+        args = value
+    elif value is not None:
+        args = [value]
+    if len(args) > len(params):
         raise Refused("%s takes %d arguments (%s), not %d"
-                      % (cmd, len(params), ", ".join(params) or "none", len(value)))
-    for i, v in enumerate(value):
+                      % (cmd, len(params), ", ".join(params) or "none", len(args)))
+    named = list(zip(params, args)) + list(kwargs.items())
+    for key, v in named:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not -1e9 < v < 1e9:
-            raise Refused("%s: expected a number, got %r" % (params[i], v))
-    return value
+            raise Refused("%s: expected a number, got %r" % (key, v))
+    return args, kwargs
 
 
 # ---- the node ------------------------------------------------------------------------
@@ -318,6 +319,7 @@ class Node:
         self.beat = ticks_ms()
         self.heartbeat = int(config.get("heartbeat", 30) * 1000)
         self.unix, self.unix_at = time.time() + EPOCH, ticks_ms()
+        self.synced = False  # the clock, by NTP once per Wi-Fi join
         for dev_id, spec in config.get("devices", {}).items():
             self.add(dev_id, spec)
 
@@ -377,7 +379,8 @@ class Node:
             if name not in device.commands:
                 raise Refused("%s (%s) has no command %r; its commands: %s"
                               % (device.id, device.kind, name, ", ".join(sorted(device.commands))))
-            getattr(device, "cmd_" + name)(*arguments(name, payload, device.commands[name]))
+            args, kwargs = arguments(name, payload, device.commands[name])
+            getattr(device, "cmd_" + name)(*args, **kwargs)
         except Refused as refused:
             log("refused %s %r: %s" % (topic, bytes(payload[:60]), refused.args[0]))
 
@@ -412,8 +415,8 @@ class Node:
                 self.wlan.disconnect()
                 self.wait(now)
             return
-        if self.joining is not None:
-            self.joining = None
+        self.joining = None
+        if not self.synced:
             self.sync_clock()
         waiting = len(self.queue)
         try:
@@ -457,6 +460,7 @@ class Node:
             except OSError as exc:
                 log("clock not set by NTP (%r): event times count from the board's clock" % exc)
         self.unix, self.unix_at = time.time() + EPOCH, ticks_ms()
+        self.synced = True
 
     def step(self):
         now = ticks_ms()
@@ -480,6 +484,7 @@ class Node:
         except OSError as exc:
             self.drop()
             self.retry, self.backoff = now, 0
+            self.synced = self.synced and self.wlan.isconnected()
             log("lost the broker (%r); reconnecting, events wait on the board" % exc)
 
 
