@@ -161,6 +161,28 @@ def test_outbox_keeps_unacked_events_in_order_across_a_restart(tmp_path: Path):
     again.close()
 
 
+def test_outbox_writes_each_turn_once_and_a_crash_keeps_the_flushed_turns(tmp_path: Path):
+    box = Outbox(tmp_path, limit=100)
+    first = [box.add(f"t/{i}", b"{}") for i in range(3)]
+    assert box.flush() == 3  # one turn's events, in one write
+    box.add("t/3", b"{}")  # its turn has not ended when the node crashes (no flush, no close)
+    crashed = Outbox(tmp_path, limit=100)
+    assert [(e, t) for e, t, _ in crashed.waiting()] == list(zip(first, ["t/0", "t/1", "t/2"], strict=True))
+    crashed.close()
+    box.close()
+
+
+def test_an_event_acked_before_its_turn_ends_never_touches_the_disk(tmp_path: Path):
+    box = Outbox(tmp_path, limit=100)
+    quick, slow = box.add("t/quick", b"{}"), box.add("t/slow", b"{}")
+    assert quick is not None
+    box.done(quick)  # the PUBACK beat the end of the turn
+    assert box.flush(sync=True) == 1
+    assert (tmp_path / "outbox.log").read_bytes() == b"%d t/slow {}\n" % slow
+    box.close()
+    assert [t for _, t, _ in Outbox(tmp_path, limit=100).waiting()] == ["t/slow"]
+
+
 def test_outbox_ignores_a_line_cut_short_by_a_crash(tmp_path: Path):
     box = Outbox(tmp_path, limit=10)
     box.add("t/a", b"{}")

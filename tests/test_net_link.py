@@ -38,9 +38,13 @@ def test_a_node_announces_itself_and_publishes_events_and_state(mosquitto, node,
     entrance.on_loop(entrance.runtime.simulate, "start", "press")
     pressed = json.loads(wait_for(lambda: obs.last(f"{PREFIX}/entrance/start/event/pressed"),
                                   what="the pressed event"))
-    assert set(pressed) == {"ts", "value", "seq"} and pressed["value"] is None
+    assert set(pressed) == {"ts", "value", "seq", "state"} and pressed["value"] is None
+    assert pressed["state"]["pressed"] is True  # the state changed with the event: it rides along
     wait_for(lambda: state_of(obs, f"{PREFIX}/entrance/start/state").get("pressed"),
              what="the pressed state")
+    # Events first, then the retained state of the turn (the event is what a receiver waits for).
+    order = [t for t, _, _ in obs.messages if t.startswith(f"{PREFIX}/entrance/start/")]
+    assert order[-2:] == [f"{PREFIX}/entrance/start/event/pressed", f"{PREFIX}/entrance/start/state"]
 
 
 def test_status_meta_and_state_are_retained(mosquitto, node, observer):

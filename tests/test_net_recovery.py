@@ -123,6 +123,20 @@ def test_a_node_restarted_while_the_broker_is_away_still_delivers(two_nodes, nod
     all_received(hall, 30)
 
 
+def test_a_node_killed_while_the_broker_is_away_still_delivers(two_nodes, node_process, piece):
+    """kill -9: no clean close; the events were journalled at the end of their loop turn."""
+    broker, hall, door = two_nodes
+    broker.stop()
+    visitors(door, range(1, 31))
+    wait_for(lambda: len(door.find(r"reader\.placed")) == 30, what="the door node saw 30 tags")
+    time.sleep(0.2)  # the last event's loop turn ends
+    door.proc.kill()
+    assert door.stop() == -signal.SIGKILL
+    broker.start()
+    node_process(piece, broker.url, "door", state_dir=door.state_dir)
+    all_received(hall, 30)
+
+
 def test_a_broker_restart_while_visitors_keep_coming(two_nodes):
     """Tags keep arriving while the broker stops and starts (SIGTERM: it saves its queues)."""
     broker, hall, door = two_nodes

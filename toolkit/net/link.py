@@ -16,7 +16,14 @@ What it does, in the words of the contract:
   Assistant discovery; TCP_NODELAY on the new socket, because QoS 1 otherwise
   waits on delayed ACKs (88 ms per round trip instead of 0.5 ms, measured);
 - local events go out at QoS 1 through the on-disk outbox (`outbox.py`), so
-  nothing is lost while the broker is away or the node restarts;
+  nothing is lost while the broker is away or the node restarts. An event is
+  handed to paho at once; the outbox writes the turn's unacked events in one
+  `write()` at the end of the loop turn (group commit, see `outbox.py` for
+  the exact durability rule). A device's state is published (retained) once
+  per turn, after the turn's events and only when it changed; an event whose
+  device's state changed in that turn carries the new state in its payload
+  (`"state": {...}`), so the lead's remote device is up to date when the
+  event's handlers run, without waiting for the retained `…/state`;
 - `…/<device>/cmd/<name>` runs a declared command after the payload and the
   arguments are checked; `…/<device>/sim/<action>` plays a visitor on a
   simulated device; anything else is refused with one log line;
@@ -24,7 +31,9 @@ What it does, in the words of the contract:
   state and availability from the broker, and send their commands through it.
 
 Threads: paho's network thread only parses and hands over; everything that
-touches devices or the bus runs on the runtime loop (`call_soon_threadsafe`).
+touches devices or the bus runs on the runtime loop. The hand-over is batched:
+messages that arrive while the loop has not yet taken the previous ones join
+them, so a burst costs one wake-up of the loop thread, not one per message.
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from toolkit import __version__
 from toolkit.backends.mqtt import MqttBackend
+from toolkit.core.bus import callable_name
 from toolkit.core.device import CommandError, check_call
 from toolkit.core.events import Event
 from toolkit.core.topics import Topic, format_topic, node_prefix, parse_topic
@@ -63,6 +73,10 @@ _DEDUP = 4096
 _SHORT = 60
 #: Commands kept per offline node (the oldest go first when more arrive).
 _HELD_COMMANDS = 100
+#: Parsed topics remembered (forgotten all at once when full: a fuzzer sends endless new ones).
+_PARSED = 1024
+#: Batches one delivery takes before the loop's timers get a turn.
+_ROUNDS = 32
 
 
 def _short(payload: bytes) -> str:
@@ -88,6 +102,17 @@ class Link:
         self.connected = False
         self.refused = 0
         self._topics: dict[str, str] = {}
+        #: Topic text -> parsed topic, for the topics this node hears again and again.
+        self._parsed: dict[str, Topic] = {}
+        #: Local device -> state changed in this loop turn, not yet published.
+        self._dirty: dict[str, dict[str, Any]] = {}
+        #: Local device -> the state last published (retained) for it.
+        self._published: dict[str, dict[str, Any]] = {}
+        self._turn_end_posted = False
+        #: Calls for the loop, handed over from paho's thread in batches (see _hand_over).
+        self._inbox: list[tuple[Any, tuple[Any, ...]]] = []
+        self._inbox_lock = threading.Lock()
+        self._delivering = False
         self._seen: dict[str, OrderedDict[tuple[int, float], None]] = {}
         # paho calls on_publish holding its own lock, so ours is never held while calling
         # paho: mids are matched to outbox entries after publish() returns (see _sent).
@@ -139,6 +164,8 @@ class Link:
     def close(self) -> None:
         """Say `offline`, flush what the broker can still take, disconnect."""
         self._closing = True
+        if self._started:
+            self._end_turn()
         if self.connected:
             info = self.client.publish(self._topic("status"), OFFLINE, qos=1, retain=True)
             with contextlib.suppress(RuntimeError, ValueError):
@@ -171,19 +198,47 @@ class Link:
         topic = self._topics.get(event.key)
         if topic is None:
             topic = self._topics[event.key] = self._topic("event", event.device, event.name)
-        payload = json.dumps(event.payload(), separators=(",", ":"), default=str).encode()
+        body = event.payload()
+        state = self._dirty.get(event.device)
+        if state is not None:
+            body["state"] = state
+        payload = _json(body)
         entry = self.outbox.add(topic, payload)
         if entry is not None:
             self._send(topic, payload, retain=False, entry=entry)
+        self._end_of_turn()
 
     def _on_state(self, device: str, state: dict[str, Any]) -> None:
         if device not in self.remote_nodes:
-            self._send(self._topic("state", device), _json(state), retain=True)
+            self._dirty[device] = state
+            self._end_of_turn()
+
+    def _end_of_turn(self) -> None:
+        """Have `_end_turn` run once, after what the loop is doing now (loop thread).
+
+        It goes round the loop's queue twice: a device sets its state and then posts
+        its event, so one round would publish the state before the event it goes with.
+        """
+        if not self._turn_end_posted:
+            self._turn_end_posted = True
+            loop = self.runtime.loop
+            loop.call_soon_threadsafe(loop.call_soon_threadsafe, self._end_turn)
+
+    def _end_turn(self) -> None:
+        """Group commit of the turn's events, then the states that changed in it."""
+        self._turn_end_posted = False
+        self.outbox.flush(sync=not self.connected)
+        dirty, self._dirty = self._dirty, {}
+        for device, state in dirty.items():
+            if self._published.get(device) != state:
+                self._published[device] = state
+                self._send(self._topic("state", device), _json(state), retain=True)
 
     def _announce(self) -> None:
         """Everything a (re)connect re-publishes and re-subscribes (on the loop thread)."""
         self._send(self._topic("status"), ONLINE, retain=True)
         self._send(self._topic("meta"), _json(self.meta()), retain=True)
+        self._published.clear()  # a broker that lost its retained states gets them again
         for dev_id, device in self.runtime.devices.items():
             if dev_id not in self.remote_nodes and device.state:
                 self._on_state(dev_id, device.state)
@@ -247,6 +302,7 @@ class Link:
             self._send(*held.popleft(), retain=False)
 
     def _broker_lost(self) -> None:
+        self.outbox.flush(sync=True)  # what was in flight waits now: make it survive a power cut
         for node in list(self.nodes_online):
             self._node_status(node, False)
 
@@ -260,7 +316,7 @@ class Link:
         self.connected = True
         log.info("connected to %s as node %s; %d events waiting in the outbox", self.settings.url,
                  self.node, len(self.outbox))
-        self.runtime.loop.call_soon_threadsafe(self._announce)
+        self._hand_over(self._announce)
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any,
                        properties: Any) -> None:
@@ -269,7 +325,7 @@ class Link:
         if was and not self._closing:
             log.warning("lost broker %s (%s); events wait in the outbox until it is back",
                         self.settings.url, reason)
-            self.runtime.loop.call_soon_threadsafe(self._broker_lost)
+            self._hand_over(self._broker_lost)
 
     def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: Any,
                     properties: Any) -> None:
@@ -281,12 +337,47 @@ class Link:
         if entry is not None:
             self.outbox.done(entry)
 
+    def _hand_over(self, fn: Any, *args: Any) -> None:
+        """Have the loop run `fn(*args)`, in arrival order (from paho's thread)."""
+        with self._inbox_lock:
+            self._inbox.append((fn, args))
+            if self._delivering:
+                return  # the loop is (or will be) delivering, and takes this one too
+            self._delivering = True
+        self.runtime.loop.call_soon_threadsafe(self._deliver)
+
+    def _deliver(self) -> None:
+        """Run what is handed over, and what arrives meanwhile (loop thread), so a stream of
+        messages wakes the loop once; after `_ROUNDS` batches it lets timers run and goes on."""
+        for _ in range(_ROUNDS):
+            with self._inbox_lock:
+                batch, self._inbox = self._inbox, []
+                if not batch:
+                    self._delivering = False
+                    return
+            for fn, args in batch:
+                try:
+                    fn(*args)
+                except Exception as exc:  # like the loop's own posted calls: counted, logged
+                    self.runtime.bus.stats.record_error(callable_name(fn), "a message from the broker",
+                                                        exc)
+        self.runtime.loop.call_soon_threadsafe(self._deliver)
+
+    def _parse(self, text: str) -> Topic:
+        topic = self._parsed.get(text)
+        if topic is None:
+            topic = parse_topic(text)
+            if len(self._parsed) >= _PARSED:
+                self._parsed.clear()
+            self._parsed[text] = topic
+        return topic
+
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         try:
-            topic = parse_topic(msg.topic)
+            topic = self._parse(msg.topic)
         except (ValueError, UnicodeDecodeError):
             if msg.topic == discovery.HA_STATUS and msg.payload == ONLINE:
-                self.runtime.loop.call_soon_threadsafe(self.publish_discovery)
+                self._hand_over(self.publish_discovery)
             return
         payload = bytes(msg.payload)
         try:
@@ -295,16 +386,16 @@ class Link:
             self.refuse(msg.topic, payload, str(exc))
 
     def _dispatch(self, t: Topic, payload: bytes) -> None:
-        loop = self.runtime.loop
+        hand_over = self._hand_over
         if t.node == self.node and t.site == self.site:
             if t.channel == "cmd":
                 args, kwargs = command_arguments(payload)
-                loop.call_soon_threadsafe(self.run_command, t, payload, args, kwargs)
+                hand_over(self.run_command, t, payload, args, kwargs)
             elif t.channel == "sim":
-                loop.call_soon_threadsafe(self.run_sim, t, payload, sim_argument(payload))
+                hand_over(self.run_sim, t, payload, sim_argument(payload))
             return
         if t.channel == "status":
-            loop.call_soon_threadsafe(self._node_status, t.node, payload == ONLINE)
+            hand_over(self._node_status, t.node, payload == ONLINE)
             return
         device = self.remote.get(t.device)
         if device is None or self.remote_nodes[t.device] != t.node:
@@ -313,12 +404,17 @@ class Link:
         if not isinstance(data, dict):
             raise PayloadError("expected a JSON object")
         if t.channel == "state":
-            loop.call_soon_threadsafe(device.mirror, data)
+            hand_over(device.mirror, data)
         elif t.channel == "event" and t.name in device.all_events():
-            seq, ts = data.get("seq", 0), data.get("ts", 0.0)
+            seq, ts, state = data.get("seq", 0), data.get("ts", 0.0), data.get("state")
+            if state is not None and not isinstance(state, dict):
+                raise PayloadError("\"state\" must be a JSON object")
             if not self._first_time(t.node, seq, ts):
                 return
-            loop.post(Event(t.device, t.name, data.get("value"), ts, seq, t.node))
+            if state:  # the state the device had when the event happened, before its handlers
+                hand_over(device.mirror, state)
+            hand_over(self.runtime.bus.publish, Event(t.device, t.name, data.get("value"), ts, seq,
+                                                      t.node))
 
     def _first_time(self, node: str, seq: Any, ts: Any) -> bool:
         """False for an event already delivered (QoS 1 may deliver twice)."""
@@ -358,8 +454,12 @@ class Link:
         self.refused += 1
 
 
+#: One encoder for every payload: `json.dumps` with options builds a new one per call.
+_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
 def _json(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), default=str).encode()
+    return _encode(value).encode()
 
 
 def _nodelay(client: mqtt.Client, userdata: Any, sock: Any) -> None:

@@ -1,19 +1,33 @@
-"""The outbox: events on disk from the moment they happen until the broker acks them.
+"""The outbox: events on disk from the end of their loop turn until the broker acks them.
 
-An event is appended to `outbox.log` (one `write()` per event, no fsync: it
-survives a crash or a restart of museokit, not a power cut mid-write) before it
-is handed to paho; its id is appended to `outbox.acked` when the broker's
-PUBACK arrives. On start, the events without an ack are sent again, in order,
-before anything new. So a node restarted while the broker is away loses
-nothing, and a receiver may see an event twice (QoS 1 is at-least-once; the
-link drops duplicates by their `seq` and `ts`).
+`add()` numbers an event and keeps it in memory; `flush()`, which the link
+calls once at the end of each loop turn (group commit), appends every event of
+the turn that the broker has not acked yet to `outbox.log` in one `write()`,
+and with `sync=True` (the link asks for it while the broker is away) also
+`fdatasync()`s it. An event's id is appended to `outbox.acked` when the
+broker's PUBACK arrives; an event acked before its turn ended never touches
+the disk at all. On start, the events without an ack are sent again, in order,
+before anything new.
+
+The durability rule, precisely:
+
+- an event the broker acked is never lost (the broker has it; QoS 1);
+- an event not yet acked survives a crash of museokit (even `kill -9`) once
+  its loop turn has ended, i.e. at most one turn of events is at risk, and it
+  survives a power cut once its turn has ended while the broker was away (the
+  `fdatasync`); while the broker is connected, unacked events rely on the
+  kernel writing the page cache back (a PUBACK takes well under a millisecond
+  on a LAN, so that window is only the events in flight);
+- a receiver may see an event twice (QoS 1 is at-least-once, and an ack not yet
+  flushed to `outbox.acked` means a resend after a restart); the link drops
+  duplicates by their `seq` and `ts`.
 
 The queue is bounded: with `limit` events waiting, new ones are dropped,
 counted and logged once, instead of filling the SD card. Both files are
 rewritten small whenever they hold mostly acked events.
 
-Thread safety: `add` runs on the loop thread, `done` on paho's network thread;
-one lock guards the files and the pending table.
+Thread safety: `add` and `flush` run on the loop thread, `done` on paho's
+network thread; one lock guards the files and the tables.
 """
 
 from __future__ import annotations
@@ -40,6 +54,8 @@ class Outbox:
         self.dropped = 0
         self._lock = threading.Lock()
         self._pending: dict[int, bytes] = {}
+        #: Pending events not written to the log yet (they wait for the end of their turn).
+        self._unwritten: list[int] = []
         self._full_logged = False
         folder.mkdir(parents=True, exist_ok=True)
         self._log_path = folder / "outbox.log"
@@ -84,6 +100,8 @@ class Outbox:
         os.replace(tmp, self._log_path)
         self._fd = os.open(self._log_path, os.O_WRONLY | os.O_APPEND)
         self._written = sum(len(v) for v in self._pending.values())
+        self._unwritten = []
+        self._unsynced = bool(self._pending)  # the rewritten file is not synced yet
         self._acks = open(self._ack_path, "wb")  # noqa: SIM115 (kept open, closed in close())
         self._unflushed = 0
 
@@ -111,11 +129,26 @@ class Outbox:
                 return None
             entry = self._next
             self._next += 1
-            line = b"%d %s %s\n" % (entry, topic.encode(), payload)
-            os.write(self._fd, line)
-            self._written += len(line)
-            self._pending[entry] = line
+            self._pending[entry] = b"%d %s %s\n" % (entry, topic.encode(), payload)
+            self._unwritten.append(entry)
             return entry
+
+    def flush(self, sync: bool = False) -> int:
+        """Write the events added since the last flush and still unacked, in one `write()`;
+        with `sync`, `fdatasync()` whatever was written unsynced. Returns how many were written."""
+        with self._lock:
+            pending = self._pending
+            lines = [pending[e] for e in self._unwritten if e in pending]
+            self._unwritten.clear()
+            if lines:
+                data = b"".join(lines)
+                os.write(self._fd, data)
+                self._written += len(data)
+                self._unsynced = True
+            if sync and self._unsynced:
+                os.fdatasync(self._fd)
+                self._unsynced = False
+            return len(lines)
 
     def done(self, entry: int) -> None:
         """The broker acked event `entry`."""
@@ -123,6 +156,8 @@ class Outbox:
             if self._pending.pop(entry, None) is None:
                 return
             self._full_logged = False
+            if self._unwritten and entry >= self._unwritten[0]:
+                return  # acked before its turn ended: it was never written, nothing to undo
             self._acks.write(b"%d\n" % entry)
             self._unflushed += 1
             if self._written > _COMPACT_BYTES and len(self._pending) < _COMPACT_PENDING:
@@ -136,6 +171,10 @@ class Outbox:
         return len(self._pending)
 
     def close(self) -> None:
+        """Write what is still unwritten (synced) and close the files."""
+        if self._acks.closed:
+            return
+        self.flush(sync=True)
         with self._lock:
             if not self._acks.closed:
                 self._close_files()

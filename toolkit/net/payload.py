@@ -40,6 +40,10 @@ def _reject_constant(name: str) -> Any:
     raise PayloadError(f"{name} is not a number museokit accepts")
 
 
+#: One decoder for every payload: `json.loads` with options builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def decode_json(payload: bytes) -> Any:
     """The JSON value of `payload`, or PayloadError (too big, not UTF-8, not JSON)."""
     if len(payload) > MAX_PAYLOAD:
@@ -51,7 +55,7 @@ def decode_json(payload: bytes) -> Any:
     except UnicodeDecodeError:
         raise PayloadError("payload is not UTF-8 text") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return _DECODER.decode(text)
     except PayloadError:
         raise
     except (ValueError, RecursionError) as exc:
