@@ -109,6 +109,9 @@ class Link:
         #: Local device -> the state last published (retained) for it.
         self._published: dict[str, dict[str, Any]] = {}
         self._turn_end_posted = False
+        #: New events go to paho at once (connected, and the outbox's backlog handed over);
+        #: otherwise they only wait in the outbox (loop thread only).
+        self._sending = False
         #: Calls for the loop, handed over from paho's thread in batches (see _hand_over).
         self._inbox: list[tuple[Any, tuple[Any, ...]]] = []
         self._inbox_lock = threading.Lock()
@@ -152,11 +155,9 @@ class Link:
         self._started = True
         self._tap = bus.tap(self._on_event, name="mqtt link")
         bus.watch_state(self._on_state)
-        waiting = self.outbox.waiting()
-        for entry, topic, payload in waiting:  # an earlier run's events go first, in order
-            self._send(topic, payload, retain=False, entry=entry)
+        waiting = len(self.outbox)  # an earlier run's events: sent first, once connected
         log.info("joining broker %s as node %s%s", self.settings.url, self.node,
-                 f" ({len(waiting)} events from the last run to send)" if waiting else "")
+                 f" ({waiting} events from the last run to send)" if waiting else "")
         self.client.connect_async(self.settings.url.host, self.settings.url.port,
                                   keepalive=self.settings.keepalive)
         self.client.loop_start()
@@ -204,7 +205,7 @@ class Link:
             body["state"] = state
         payload = _json(body)
         entry = self.outbox.add(topic, payload)
-        if entry is not None:
+        if entry is not None and self._sending:
             self._send(topic, payload, retain=False, entry=entry)
         self._end_of_turn()
 
@@ -238,6 +239,7 @@ class Link:
         """Everything a (re)connect re-publishes and re-subscribes (on the loop thread)."""
         self._send(self._topic("status"), ONLINE, retain=True)
         self._send(self._topic("meta"), _json(self.meta()), retain=True)
+        self._send_waiting()
         self._published.clear()  # a broker that lost its retained states gets them again
         for dev_id, device in self.runtime.devices.items():
             if dev_id not in self.remote_nodes and device.state:
@@ -252,6 +254,17 @@ class Link:
             subs.append(discovery.HA_STATUS)
             self.publish_discovery()
         self.client.subscribe([(s, 1) for s in subs])
+
+    def _send_waiting(self) -> None:
+        """Hand paho the outbox's events it does not hold, oldest first; from now on new
+        events go straight out. paho itself re-sends (at CONNACK, before this runs) the ones it
+        held when the broker went away, so the order stays that of the events."""
+        with self._lock:
+            held = set(self._inflight.values())
+        for entry, topic, payload in self.outbox.waiting():
+            if entry not in held:
+                self._send(topic, payload, retain=False, entry=entry)
+        self._sending = True
 
     def meta(self) -> dict[str, Any]:
         inst = self.runtime.installation
@@ -302,6 +315,7 @@ class Link:
             self._send(*held.popleft(), retain=False)
 
     def _broker_lost(self) -> None:
+        self._sending = False  # events wait in the outbox until _send_waiting
         self.outbox.flush(sync=True)  # what was in flight waits now: make it survive a power cut
         for node in list(self.nodes_online):
             self._node_status(node, False)
