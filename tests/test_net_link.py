@@ -80,6 +80,27 @@ def test_a_button_on_one_node_starts_the_show_on_the_other(mosquitto, node, obse
     wait_for(lambda: devices["start"].state.get("pressed") is True, what="mirrored state")
 
 
+def test_a_behaviour_reads_a_remote_button_and_lamp_like_local_ones(mosquitto, node):
+    entrance = node(TWO_ROOMS, mosquitto.url, "entrance")
+    gallery = node(TWO_ROOMS, mosquitto.url)
+    start, ready = gallery.runtime.devices["start"], gallery.runtime.devices["ready"]
+    wait_for(lambda: start.is_online, what="the entrance's button online at the gallery")
+    assert (start.is_pressed, start.is_active, start.value) == (False, False, 0)
+    wait_for(lambda: ready.is_lit, what="the entrance's lamp pulsing, read at the gallery")
+    seen: list[tuple[str, bool, int]] = []
+    for name in ("pressed", "released"):  # what a handler reads when the remote event arrives
+        gallery.on_loop(gallery.runtime.bus.subscribe, f"start.{name}",
+                        lambda e: seen.append((e.name, start.is_pressed, start.value)))
+    entrance.on_loop(entrance.runtime.simulate, "start", "press")
+    wait_for(lambda: seen, what="start.pressed at the gallery")
+    assert start.is_pressed and start.is_active
+    entrance.on_loop(entrance.runtime.simulate, "start", "release")
+    wait_for(lambda: len(seen) == 2, what="start.released at the gallery")
+    assert seen == [("pressed", True, 1), ("released", False, 0)]
+    # The show turned the entrance's lamp off (a remote command); the gallery reads it off.
+    wait_for(lambda: not ready.is_lit and ready.value == 0.0, what="the lamp off, read at the gallery")
+
+
 def test_remote_devices_go_offline_with_their_node_and_come_back(mosquitto, node, tmp_path):
     gallery = node(TWO_ROOMS, mosquitto.url)
     seen: list[str] = []
@@ -142,6 +163,17 @@ def test_bad_commands_are_refused_in_one_log_line(mosquitto, node, observer, cap
     assert why in line and f"{PREFIX}/entrance/{topic}" in line and "\n" not in line
     assert entrance.runtime.devices["ready"].state == before
     assert entrance.runtime.bus.stats.errors == 0
+
+
+def test_an_event_whose_state_is_not_an_object_is_refused(mosquitto, node, observer, caplog):
+    gallery = node(TWO_ROOMS, mosquitto.url)
+    seen: list[str] = []
+    gallery.on_loop(gallery.runtime.bus.subscribe, "start.pressed", lambda e: seen.append(e.name))
+    with caplog.at_level(logging.WARNING, logger="museokit.net"):
+        observer([]).publish(f"{PREFIX}/entrance/start/event/pressed", b'{"seq": 1, "ts": 1, "state": 5}')
+        wait_for(lambda: gallery.link.refused == 1, what="the refusal")
+    assert any('"state" must be a JSON object' in r.getMessage() for r in caplog.records)
+    assert seen == [] and not gallery.runtime.devices["start"].is_pressed
 
 
 def test_commands_to_a_device_on_another_node_are_not_run_here(mosquitto, node, observer):

@@ -8,7 +8,12 @@
   and rules subscribe to `door.pressed` and call `lamp.on()` exactly as for a
   local device. Its events arrive from the broker, its commands leave as
   `…/<device>/cmd/<name>`, its state mirrors the node's retained `…/state`,
-  and it goes offline/online with its node's `…/status`.
+  and it goes offline/online with its node's `…/status`. gpiozero's read
+  properties (`door.is_pressed`, `pir.motion_detected`, `sonar.distance`,
+  `reader.tag`, `lamp.is_lit`, `.is_active`, `.value`...) read that mirrored
+  state, so a behaviour reads a remote button like a local one. An event
+  carries its device's new state, so in a handler of `door.pressed` the
+  remote `door.is_pressed` is already True.
 - on any other node, only its own devices run; no states, rules or behaviour
   (the lead runs those), so nothing fires twice.
 """
@@ -52,6 +57,52 @@ def _remote_command(name: str, method: Callable[..., Any]) -> Callable[..., Any]
     return send
 
 
+Read = Callable[[dict[str, Any], dict[str, Any]], Any]  # (mirrored state, options) -> value
+
+
+def _flag(key: str) -> Read:
+    return lambda state, opts: bool(state.get(key))
+
+
+def _number(key: str) -> Read:
+    return lambda state, opts: int(bool(state.get(key)))
+
+
+def _get(key: str) -> Read:
+    return lambda state, opts: state.get(key)
+
+
+def _fraction(state: dict[str, Any], opts: dict[str, Any]) -> float:
+    distance = state.get("distance")
+    return 1.0 if distance is None else float(distance) / float(opts["max_distance"])
+
+
+def _lit(state: dict[str, Any], opts: dict[str, Any]) -> bool:
+    return bool(state.get("value")) or state.get("label") in ("blinking", "pulsing")
+
+
+#: The read properties of each kind, computed from the state its node publishes
+#: (the same keys the local device class sets with `set_state`).
+READS: dict[str, dict[str, Read]] = {
+    "button": {"is_pressed": _flag("pressed"), "is_active": _flag("pressed"), "value": _number("pressed")},
+    "motion": {"motion_detected": _flag("motion"), "is_active": _flag("motion"),
+               "value": _number("motion")},
+    "distance": {"distance": _get("distance"), "zone": _get("zone"), "value": _fraction,
+                 "in_range": lambda state, opts: state.get("distance") is not None},
+    "analog": {"value": lambda state, opts: float(state.get("value") or 0.0),
+               "is_active": lambda state, opts: state.get("label") == "above"},
+    "tag_reader": {"tag": _get("tag"), "value": _get("tag"), "tag_name": _get("name"),
+                   "is_active": lambda state, opts: state.get("tag") is not None},
+    "relay": {"value": _number("value"), "is_active": _flag("value")},
+    "led": {"value": lambda state, opts: float(state.get("value") or 0.0), "is_lit": _lit,
+            "is_active": _lit},
+}
+
+
+def _read_property(read: Read) -> property:
+    return property(lambda self: read(self._state, self.opts))
+
+
 _classes: dict[type[Device], type[RemoteDevice]] = {}
 
 
@@ -66,6 +117,8 @@ def remote_class(cls: type[Device]) -> type[RemoteDevice]:
     }
     for name, method in cls.commands.items():
         namespace[name] = _remote_command(name, method)
+    for name, read in READS.get(cls.kind, {}).items():
+        namespace[name] = _read_property(read)
     proxy = _classes[cls] = type(f"Remote{cls.__name__}", (RemoteDevice,), namespace)
     return proxy
 
