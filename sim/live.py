@@ -110,6 +110,7 @@ class LiveSession:
         self.ended = threading.Event()
         #: Why the loop ended by itself (a crash, or `quit`), for the window's node panel.
         self.end_reason = ""
+        self._links: list[Any] = []
 
     # -- life ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -160,7 +161,18 @@ class LiveSession:
         self._closing = True
         if self.runtime is not None and self.runtime.started:
             self._stop(self.runtime)
+        while self._links:
+            self._links.pop().close()
         self.ended.set()
+
+    def join_broker(self, settings: Any) -> None:
+        """Run as one node of a multi-node installation: each version joins the broker with a
+        `toolkit.net.link.Link` (`settings`: its `LinkSettings`), closed with the session.
+        Call before `start()`; raises ImportError without paho-mqtt."""
+        from toolkit.net.link import Link
+
+        self.before_start.append(lambda runtime: self._links.append(Link(runtime, settings)))
+        self.on_swap.append(lambda runtime: self._links[-1].start())
 
     @property
     def alive(self) -> bool:

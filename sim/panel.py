@@ -10,7 +10,10 @@ still shows its label and a button per simulated action.
 
 A panel takes one `LiveSession`; a multi-node installation gets one panel per
 node. When a node's loop ends (`quit`, a crash, a node that dies), its panel says
-so in red, and the others go on.
+so in red, and the others go on. A node run with `--broker` shows the devices of
+the other nodes as rows of what those nodes report; when one of them dies (its
+last will `offline` arrives), its rows and the panel's head say `node X offline`
+in red, and they come back when it does.
 """
 
 from __future__ import annotations
@@ -140,6 +143,9 @@ class NodePanel:
     def _row(self, runtime: Runtime, device: Device, keys: Any) -> Row:
         act = self.session.act
         dev_id = device.id
+        node = remote_nodes(runtime).get(dev_id)
+        if node is not None:  # played on its own node's window; here, what that node reports
+            return Row(device, drawing=_remote_drawing(device, node))
         if device.kind == "button":
             key = next(keys, "")
             return Row(device, [HoldButton(self.session, device, key)], shortcut=key)
@@ -224,7 +230,11 @@ class NodePanel:
             return f"node {session.installation.node} {session.end_reason or 'stopped'}", ui.BAD
         if session.error:
             return "reload refused: running the previous version", ui.WARN
-        return ("running" + (f", reloaded {session.reloads}×" if session.reloads else ""), ui.GOOD)
+        running = "running" + (f", reloaded {session.reloads}×" if session.reloads else "")
+        down = offline_nodes(session.runtime) if session.runtime else []
+        if down:
+            return f"{running} · node {', '.join(down)} offline", ui.BAD
+        return running, ui.GOOD
 
 
 Drawing = Callable[[pygame.Surface, pygame.Rect, ui.Theme], None]
@@ -245,6 +255,28 @@ def _output_drawing(runtime: Runtime, device: Device) -> Drawing:
             painter(surface, rect, theme, device, level())
         else:
             theme.text(surface, device.label, (rect.left, rect.top), ui.TEXT, max_width=rect.width)
+
+    return draw
+
+
+def remote_nodes(runtime: Runtime) -> dict[str, str]:
+    """Device id -> node, for the devices this node reaches over MQTT (none without a broker)."""
+    inst = runtime.installation
+    return {d.id: inst.node_of(d) for d in inst.devices if runtime.device_backend.get(d.id) == "mqtt"}
+
+
+def offline_nodes(runtime: Runtime) -> list[str]:
+    """The other nodes whose devices are offline here (their last will came, or never online)."""
+    nodes = remote_nodes(runtime)
+    return sorted({node for dev_id, node in nodes.items() if not runtime.devices[dev_id].is_online})
+
+
+def _remote_drawing(device: Device, node: str) -> Drawing:
+    def draw(surface: pygame.Surface, rect: pygame.Rect, theme: ui.Theme) -> None:
+        online = device.is_online
+        text = f"on node {node}: {device.label or '…'}" if online else f"node {node} offline"
+        theme.text(surface, text, (rect.left, rect.top), ui.TEXT if online else ui.BAD,
+                   max_width=rect.width)
 
     return draw
 

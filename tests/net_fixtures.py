@@ -222,7 +222,7 @@ class NodeProcess:
         self.state_dir = state_dir
         self.proc = subprocess.Popen(
             [MUSEOKIT, "sim", str(folder), "--broker", url, "--node", node_id,
-             "--state-dir", str(state_dir)],
+             "--state-dir", str(state_dir), "--headless"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -402,7 +402,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     inst, settings = joined
     if settings is not None:
-        return _run_node_live(inst, settings, args.duration)
+        return _run_node_live(inst, settings, args.duration, args.headless)
     return _run_live(inst, args.duration, args.record, args.headless, args.camera)
 
 
@@ -424,60 +424,60 @@ def _run_live(inst: Installation, duration: float | None, record: Path | None,
     if camera is not None:  # a reloaded installation watches the same --camera
         session.on_load.append(lambda reloaded: _use_camera(reloaded, camera))
     recorder = Recorder(session) if record is not None else None
+    try:
+        if not _serve_session(session, inst, duration, headless):
+            return EXIT_FAILED
+    finally:
+        if recorder is not None and record is not None:
+            print(recorder.save(record), flush=True)
+    return EXIT_OK
+
+
+def _serve_session(session: LiveSession, inst: Installation, duration: float | None,
+                   headless: bool, where: str = "") -> bool:
+    """Start `session` and show it in the simulator window (a display is there) or the console,
+    until closed, Ctrl-C or `duration`; then close it. False if it did not start."""
     window = None if headless else _window(session)
     if window is None:
         from sim.console import Console
 
         console = Console(session)
-    if not _start(session):
-        return EXIT_FAILED
     try:
+        if not _start(session):
+            return False
         if window is not None:
-            print(f"museokit: {inst.name} ready — {len(inst.devices)} devices on sim, in the "
-                  "simulator window (saving a file reloads it; close the window to stop)", flush=True)
+            saving = "saving a file reloads it; " if session.hot_reload else ""
+            print(f"museokit: {inst.name} ready — {len(inst.devices)} devices on sim{where}, in the "
+                  f"simulator window ({saving}close the window to stop)", flush=True)
             with _on_signals(window.close):
                 window.run(duration)
         else:
             _console_until_done(session, console, inst, duration)
     finally:
         session.close()
-        if recorder is not None and record is not None:
-            print(recorder.save(record), flush=True)
         if session.runtime is not None:
             _print_stopped(session.runtime)
-    return EXIT_OK
+    return True
 
 
-def _run_node_live(inst: Installation, settings: Any, duration: float | None) -> int:
-    """One node of a multi-node installation, live and headless: its own devices on the
-    simulator, the other nodes' over the broker (no window, no hot reload: a reload would
-    reconnect the node)."""
-    from sim.console import Console
+def _run_node_live(inst: Installation, settings: Any, duration: float | None, headless: bool) -> int:
+    """One node of a multi-node installation, live: its own devices on the simulator, the other
+    nodes' over the broker, in the window (remote devices shown with their node's online
+    state) or the console. No hot reload: the new version would need the old one's broker
+    session and outbox, which stay open until it is closed."""
     from sim.live import LiveSession
     from toolkit.net.remote import simulated
 
+    session = LiveSession(simulated(inst), backend_override=None, hot_reload=False)
     try:
-        from toolkit.net.link import Link
+        session.join_broker(settings)
     except ImportError as exc:
         print(f"museokit: joining a broker needs paho-mqtt ({exc}): pip install 'museokit[mqtt]'",
               file=sys.stderr)
         return EXIT_FAILED
-    session = LiveSession(simulated(inst), backend_override=None, hot_reload=False)
-    links: list[Any] = []
-    session.before_start.append(lambda runtime: links.append(Link(runtime, settings)))
-    session.on_swap.append(lambda runtime: links[-1].start())
-    console = Console(session)
-    try:
-        if not _start(session):
-            return EXIT_FAILED
-        _console_until_done(session, console, inst, duration)
-    finally:
-        session.close()
-        for link in links:
-            link.close()
-        if session.runtime is not None:
-            _print_stopped(session.runtime)
-    return EXIT_OK
+    started = _serve_session(session, inst, duration, headless,
+                             where=f"; node {inst.node} on broker {settings.url}")
+    return EXIT_OK if started else EXIT_FAILED
 
 
 def _window(session: LiveSession) -> Any:
@@ -511,7 +511,8 @@ def _console_until_done(session: LiveSession, console: Any, inst: Installation,
     hint = f"type 'help', or e.g. '{_example(inst)}'" if inputs else "no input devices"
     with _on_signals(done.set):
         print(f"museokit: {inst.name} ready — {len(inst.devices)} devices on sim (headless; "
-              f"{hint}; saving a file reloads it; Ctrl-C to stop)", flush=True)
+              f"{hint}; {'saving a file reloads it; ' if session.hot_reload else ''}Ctrl-C to stop)",
+              flush=True)
         if not sys.stdin.closed and sys.stdin.readable():
             console.read_stdin()
         while not (done.is_set() or session.ended.is_set()):
