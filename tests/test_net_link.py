@@ -198,3 +198,4 @@ def test_a_wrong_password_is_reported_and_the_node_keeps_trying(own_broker, tmp_
     assert not link.connected
     link.close()
     runtime.close()
+

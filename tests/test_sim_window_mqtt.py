@@ -1,7 +1,7 @@
 """The simulator window of one node over a real Mosquitto: the other node's devices, and its death.
 
 The gallery (the lead of installations/two-rooms) runs in the window under Xvfb,
-joined to the session's Mosquitto; the entrance is a `museokit sim --node entrance`
+joined to a Mosquitto of the test's own; the entrance is a `museokit sim --node entrance`
 process. Killing that process makes the broker publish its last will, and the
 gallery's panel says so.
 """
@@ -42,7 +42,8 @@ BAD = (235, 80, 72)
 
 
 @pytest.mark.usefixtures("display")
-def test_the_panel_shows_the_other_node_online_then_offline_when_it_dies(mosquitto, node_process, tmp_path):
+def test_the_panel_shows_the_other_node_online_then_offline_when_it_dies(own_broker, node_process, tmp_path):
+    mosquitto = own_broker()  # its own: the persistent sessions it leaves must not meet other tests
     entrance = node_process(TWO_ROOMS, mosquitto.url, "entrance")
     shown = Shown([gallery_session(mosquitto.url, str(tmp_path / "gallery"))])
     session, panel = shown.sessions[0], shown.window.panels[0]
@@ -67,9 +68,10 @@ def test_the_panel_shows_the_other_node_online_then_offline_when_it_dies(mosquit
         shown.close()
 
 
-def test_closing_the_session_takes_the_node_off_the_broker(mosquitto, observer, tmp_path):
+def test_closing_the_session_takes_the_node_off_the_broker(own_broker, observer, tmp_path):
+    mosquitto = own_broker()
     status = "museokit/two_rooms/gallery/status"
-    obs = observer([status])
+    obs = observer([status], port=mosquitto.port)
     session = gallery_session(mosquitto.url, str(tmp_path / "gallery"))
     session.start()
     wait_for(lambda: obs.last(status) == b"online", what="the gallery online")
@@ -78,7 +80,8 @@ def test_closing_the_session_takes_the_node_off_the_broker(mosquitto, observer, 
 
 
 @pytest.mark.usefixtures("display")
-def test_museokit_sim_with_a_broker_opens_the_window(mosquitto, tmp_path):
+def test_museokit_sim_with_a_broker_opens_the_window(own_broker, tmp_path):
+    mosquitto = own_broker()
     result = subprocess.run([MUSEOKIT, "sim", str(TWO_ROOMS), "--broker", mosquitto.url, "--node",
                              "entrance", "--state-dir", str(tmp_path), "--for", "1"],
                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)

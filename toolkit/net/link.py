@@ -236,14 +236,12 @@ class Link:
                 self._send(self._topic("state", device), _json(state), retain=True)
 
     def _announce(self) -> None:
-        """Everything a (re)connect re-publishes and re-subscribes (on the loop thread)."""
-        self._send(self._topic("status"), ONLINE, retain=True)
-        self._send(self._topic("meta"), _json(self.meta()), retain=True)
-        self._send_waiting()
-        self._published.clear()  # a broker that lost its retained states gets them again
-        for dev_id, device in self.runtime.devices.items():
-            if dev_id not in self.remote_nodes and device.state:
-                self._on_state(dev_id, device.state)
+        """Everything a (re)connect re-publishes and re-subscribes (on the loop thread).
+
+        Subscriptions go first: the broker handles them before the `online` that follows on
+        the same connection, so a node that acts on our `online` (sends a held command)
+        finds us listening.
+        """
         subs = [f"{self.prefix}/+/cmd/+"]
         if "sim" in self.runtime.device_backend.values():
             subs.append(f"{self.prefix}/+/sim/+")
@@ -252,8 +250,16 @@ class Link:
             subs += [f"{base}/status", f"{base}/+/event/+", f"{base}/+/state"]
         if self.settings.discovery:
             subs.append(discovery.HA_STATUS)
-            self.publish_discovery()
         self.client.subscribe([(s, 1) for s in subs])
+        self._send(self._topic("status"), ONLINE, retain=True)
+        self._send(self._topic("meta"), _json(self.meta()), retain=True)
+        self._send_waiting()
+        self._published.clear()  # a broker that lost its retained states gets them again
+        for dev_id, device in self.runtime.devices.items():
+            if dev_id not in self.remote_nodes and device.state:
+                self._on_state(dev_id, device.state)
+        if self.settings.discovery:
+            self.publish_discovery()
 
     def _send_waiting(self) -> None:
         """Hand paho the outbox's events it does not hold, oldest first; from now on new
