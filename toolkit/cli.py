@@ -1,4 +1,4 @@
-"""The `museokit` command: run, check, sim, new.
+"""The `museokit` command: run, check, sim, boards, service, doctor, broker, new.
 
 Imports stay inside the commands so that `museokit run` on a Pi Zero loads only
 what its installation uses.
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("museokit")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-#: Seconds between two looks at the installation's files for a hot reload.
-RELOAD_POLL = 0.25
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -162,7 +160,7 @@ def _setup_logging(args: argparse.Namespace) -> None:
                         datefmt="%H:%M:%S")
 
 
-def _load(path: str) -> Installation | None:
+def load_or_report(path: str) -> Installation | None:
     """The checked installation, or None after printing every problem."""
     from toolkit.core.config import InstallationError, load_installation
     from toolkit.core.plugins import PluginError
@@ -170,7 +168,7 @@ def _load(path: str) -> Installation | None:
     try:
         inst = load_installation(path)
     except InstallationError as exc:
-        _print_issues(exc.issues)
+        print_issues(exc.issues)
         return None
     except PluginError as exc:
         print(f"museokit: {exc}", file=sys.stderr)
@@ -180,21 +178,21 @@ def _load(path: str) -> Installation | None:
     return inst
 
 
-def _print_issues(issues: Sequence[object]) -> None:
+def print_issues(issues: Sequence[object]) -> None:
     for issue in issues:
         print(issue, file=sys.stderr)
     n = len(issues)
     print(f"{n} problem{'s' if n != 1 else ''} found; nothing was started.", file=sys.stderr)
 
 
-def _start(runtime: Runtime | LiveSession) -> bool:
+def start_or_report(runtime: Runtime | LiveSession) -> bool:
     from toolkit.core.config import InstallationError
     from toolkit.core.runtime import StartError
 
     try:
         runtime.start()
     except InstallationError as exc:
-        _print_issues(exc.issues)
+        print_issues(exc.issues)
         return False
     except (StartError, ValueError) as exc:
         print(f"museokit: cannot start: {exc}", file=sys.stderr)
@@ -203,7 +201,7 @@ def _start(runtime: Runtime | LiveSession) -> bool:
 
 
 @contextlib.contextmanager
-def _on_signals(stop: Callable[[], Any]) -> Iterator[None]:
+def on_signals(stop: Callable[[], Any]) -> Iterator[None]:
     """Call `stop` on SIGINT/SIGTERM while inside the block."""
     def handle(signum: int, frame: object) -> None:
         log.info("%s received, stopping", signal.Signals(signum).name)
@@ -217,7 +215,7 @@ def _on_signals(stop: Callable[[], Any]) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _print_stopped(runtime: Runtime) -> None:
+def print_stopped(runtime: Runtime) -> None:
     print(f"museokit: stopped after {runtime.bus.published} events, "
           f"{runtime.bus.stats.errors} handler errors", flush=True)
 
@@ -229,7 +227,7 @@ def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | N
 
     With a screen, the display takes the main thread and the runtime loop runs on another.
     """
-    with _on_signals(runtime.stop):
+    with on_signals(runtime.stop):
         try:
             if before is not None:
                 before()
@@ -239,7 +237,7 @@ def _until_signalled(runtime: Runtime, ready: str, before: Callable[[], Any] | N
             if after is not None:
                 after()
             runtime.close()
-            _print_stopped(runtime)
+            print_stopped(runtime)
     return EXIT_OK
 
 
@@ -261,8 +259,8 @@ def _serve(runtime: Runtime, display: str | None, kiosk: bool) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from toolkit.core.runtime import Runtime
 
-    inst = _load(args.path)
-    joined = _join(inst, args) if inst is not None else None
+    inst = load_or_report(args.path)
+    joined = node_plan(inst, args) if inst is not None else None
     if joined is None:
         return EXIT_FAILED
     inst, settings = joined
@@ -286,7 +284,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         notifier.stop()
 
 
-def _join(inst: Installation, args: argparse.Namespace) -> tuple[Installation, Any] | None:
+def node_plan(inst: Installation, args: argparse.Namespace) -> tuple[Installation, Any] | None:
     """The installation as this node runs it, and its broker settings (or None)."""
     from toolkit.net.settings import plan
 
@@ -318,7 +316,7 @@ def _link(runtime: Runtime, settings: Any) -> Any:
 
 
 def _start_linked(runtime: Runtime, link: Any) -> bool:
-    if not _start(runtime):
+    if not start_or_report(runtime):
         if link:
             link.close()
         return False
@@ -333,13 +331,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from toolkit.core.clock import VirtualClock
     from toolkit.core.runtime import Runtime
 
-    inst = _load(args.path)
+    inst = load_or_report(args.path)
     if inst is None:
         return EXIT_FAILED
     # Start it once in the simulator: this imports the behaviour module, so a
     # handler naming an unknown event is caught here and not at opening time.
     runtime = Runtime(inst, clock=VirtualClock(), backend_override="sim")
-    if not _start(runtime):
+    if not start_or_report(runtime):
         return EXIT_FAILED
     runtime.close()
     if any(getattr(d.cls, "media_commands", ()) for d in inst.devices):
@@ -347,7 +345,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         problems, checked = check_media(inst)
         if problems:
-            _print_issues(problems)
+            print_issues(problems)
             return EXIT_FAILED
         print(*_summary(inst), f"  media   {checked} files, each found and decoded", sep="\n")
         return EXIT_OK
@@ -374,221 +372,9 @@ def _summary(inst: Installation) -> list[str]:
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
-    inst = _load(args.path)
-    if inst is None:
-        return EXIT_FAILED
-    if args.scenario and args.visitors:
-        print("museokit: use --scenario or --visitors, not both", file=sys.stderr)
-        return EXIT_USAGE
-    if args.camera is not None:
-        if not (args.camera.isdigit() or Path(args.camera).is_file()):
-            print(f"museokit: --camera {args.camera}: no such video file (or give a webcam "
-                  "number, 0 for the laptop's own)", file=sys.stderr)
-            return EXIT_USAGE
-        _use_camera(inst, args.camera)
-    if (args.scenario or args.visitors is not None) and not args.verbose:
-        # Batch runs print a report; the behaviour's own info lines would bury it.
-        logging.getLogger().setLevel(logging.WARNING)
-    if args.scenario or args.visitors is not None:
-        # Batch runs are headless: screens draw nowhere, sound plays nowhere.
-        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    if args.scenario:
-        return _run_scenarios(inst, [Path(s) for s in args.scenario])
-    if args.visitors is not None:
-        return _run_day(inst, args.visitors, args.hours, args.seed)
-    joined = _join(inst, args)
-    if joined is None:
-        return EXIT_FAILED
-    inst, settings = joined
-    if settings is not None:
-        return _run_node_live(inst, settings, args.duration, args.headless)
-    return _run_live(inst, args.duration, args.record, args.headless, args.camera)
+    from sim.command import simulate
 
-
-def _use_camera(inst: Installation, camera: str) -> None:
-    """`--camera`: every camera device watches this file or webcam in the simulator."""
-    source: int | str = int(camera) if camera.isdigit() else str(Path(camera).resolve())
-    for device in inst.devices:
-        if device.kind == "camera":
-            device.options["sim_source"] = source
-
-
-def _run_live(inst: Installation, duration: float | None, record: Path | None,
-              headless: bool, camera: str | None = None) -> int:
-    """Live simulation: the window when a display is there, else the console; both hot-reload."""
-    from sim.live import LiveSession
-    from sim.record import Recorder
-
-    session = LiveSession(inst)
-    if camera is not None:  # a reloaded installation watches the same --camera
-        session.on_load.append(lambda reloaded: _use_camera(reloaded, camera))
-    recorder = Recorder(session) if record is not None else None
-    try:
-        if not _serve_session(session, inst, duration, headless):
-            return EXIT_FAILED
-    finally:
-        if recorder is not None and record is not None:
-            print(recorder.save(record), flush=True)
-    return EXIT_OK
-
-
-def _serve_session(session: LiveSession, inst: Installation, duration: float | None,
-                   headless: bool, where: str = "") -> bool:
-    """Start `session` and show it in the simulator window (a display is there) or the console,
-    until closed, Ctrl-C or `duration`; then close it. False if it did not start."""
-    window = None if headless else _window(session)
-    if window is None:
-        from sim.console import Console
-
-        console = Console(session)
-    try:
-        if not _start(session):
-            return False
-        if window is not None:
-            saving = "saving a file reloads it; " if session.hot_reload else ""
-            print(f"museokit: {inst.name} ready — {len(inst.devices)} devices on sim{where}, in the "
-                  f"simulator window ({saving}close the window to stop)", flush=True)
-            with _on_signals(window.close):
-                window.run(duration)
-        else:
-            _console_until_done(session, console, inst, duration)
-    finally:
-        session.close()
-        if session.runtime is not None:
-            _print_stopped(session.runtime)
-    return True
-
-
-def _run_node_live(inst: Installation, settings: Any, duration: float | None, headless: bool) -> int:
-    """One node of a multi-node installation, live: its own devices on the simulator, the other
-    nodes' over the broker, in the window (remote devices shown with their node's online
-    state) or the console. No hot reload: the new version would need the old one's broker
-    session and outbox, which stay open until it is closed."""
-    from sim.live import LiveSession
-    from toolkit.net.remote import simulated
-
-    session = LiveSession(simulated(inst), backend_override=None, hot_reload=False)
-    try:
-        session.join_broker(settings)
-    except ImportError as exc:
-        print(f"museokit: joining a broker needs paho-mqtt ({exc}): pip install 'museokit[mqtt]'",
-              file=sys.stderr)
-        return EXIT_FAILED
-    started = _serve_session(session, inst, duration, headless,
-                             where=f"; node {inst.node} on broker {settings.url}")
-    return EXIT_OK if started else EXIT_FAILED
-
-
-def _window(session: LiveSession) -> Any:
-    """The simulator window, or None (and why, on stderr) when there is no display or no pygame."""
-    if not _display_present():
-        return None
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    try:
-        from sim.window import SimWindow
-    except ImportError as exc:
-        print(f"museokit: no simulator window ({exc}); install it with "
-              "pip install 'museokit[sim]' — running headless", file=sys.stderr)
-        return None
-    return SimWindow([session])
-
-
-def _display_present() -> bool:
-    return sys.platform in ("darwin", "win32") or bool(
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def _console_until_done(session: LiveSession, console: Any, inst: Installation,
-                        duration: float | None) -> None:
-    """Headless: read typed lines, reload saved files, until Ctrl-C, `quit` or --for."""
-    import threading
-    import time
-
-    done = threading.Event()
-    deadline = None if duration is None else time.monotonic() + duration
-    inputs = [d.id for d in inst.devices if d.cls.role == "input"]
-    hint = f"type 'help', or e.g. '{_example(inst)}'" if inputs else "no input devices"
-    with _on_signals(done.set):
-        print(f"museokit: {inst.name} ready — {len(inst.devices)} devices on sim (headless; "
-              f"{hint}; {'saving a file reloads it; ' if session.hot_reload else ''}Ctrl-C to stop)",
-              flush=True)
-        if not sys.stdin.closed and sys.stdin.readable():
-            console.read_stdin()
-        while not (done.is_set() or session.ended.is_set()):
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-            session.reload_if_changed()
-            done.wait(RELOAD_POLL)
-
-
-def _example(inst: Installation) -> str:
-    for d in inst.devices:
-        if d.cls.sim_actions:
-            return f"{d.cls.sim_actions[0]} {d.id}"
-    return "status"
-
-
-def _run_scenarios(inst: Installation, paths: list[Path]) -> int:
-    from sim.scenario import ScenarioError, load_scenario, run_scenario
-
-    files: list[Path] = []
-    for p in paths:
-        files += sorted(p.glob("*.scenario")) if p.is_dir() else [p]
-    if not files:
-        print(f"museokit: no *.scenario files in {', '.join(map(str, paths))}", file=sys.stderr)
-        return EXIT_FAILED
-    failed = 0
-    for file in files:
-        try:
-            scenario = load_scenario(file, inst)
-        except ScenarioError as exc:
-            _print_issues(exc.issues)
-            failed += 1
-            continue
-        except OSError as exc:
-            print(f"{file}: cannot read: {exc}", file=sys.stderr)
-            failed += 1
-            continue
-        result = run_scenario(inst, scenario)
-        for line in result.lines():
-            print(line)
-        failed += not result.passed
-    total = len(files)
-    print(f"{total - failed} passed, {failed} failed")
-    return EXIT_OK if failed == 0 else EXIT_FAILED
-
-
-def _run_day(inst: Installation, visitors: int, hours: float, seed: int) -> int:
-    from sim.visitors import run_gallery_day
-
-    if visitors < 0 or hours <= 0:
-        print("museokit: --visitors must be 0 or more and --hours above 0", file=sys.stderr)
-        return EXIT_USAGE
-    report = run_gallery_day(inst, visitors, hours, seed, progress=_progress_bar(hours))
-    for line in report.lines():
-        print(line)
-    return EXIT_OK
-
-
-def _progress_bar(hours: float) -> Callable[[float], None]:
-    """Progress on stderr: a live bar on a terminal, a line per quarter otherwise."""
-    tty = sys.stderr.isatty()
-    last = [-1]
-
-    def show(fraction: float) -> None:
-        if tty:
-            filled = int(fraction * 30)
-            sys.stderr.write(f"\r  simulating [{'#' * filled}{'.' * (30 - filled)}] "
-                             f"{fraction * hours:5.2f} / {hours:g} h")
-            if fraction >= 1:
-                sys.stderr.write("\n")
-        elif int(fraction * 4) > last[0]:
-            last[0] = int(fraction * 4)
-            sys.stderr.write(f"  simulated {fraction * hours:.2f} / {hours:g} h\n")
-        sys.stderr.flush()
-
-    return show
+    return simulate(args)
 
 
 def cmd_boards(args: argparse.Namespace) -> int:
@@ -618,7 +404,7 @@ def cmd_boards(args: argparse.Namespace) -> int:
 def cmd_service(args: argparse.Namespace) -> int:
     from toolkit.ops.service import ServiceError, Systemd
 
-    inst = _load(args.path)
+    inst = load_or_report(args.path)
     if inst is None:
         return EXIT_FAILED
     systemd = Systemd()
@@ -645,7 +431,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     unit = None
     if args.path is not None:
-        inst = _load(args.path)
+        inst = load_or_report(args.path)
         if inst is None:
             return EXIT_FAILED
         unit = unit_name(inst)
@@ -705,7 +491,7 @@ def _broker_files(args: argparse.Namespace) -> Any:
 
     inst = None
     if args.path is not None:
-        inst = _load(args.path)
+        inst = load_or_report(args.path)
         if inst is None:
             return None
     if bool(args.tls_cert) != bool(args.tls_key):
