@@ -9,13 +9,16 @@ protocol version and two boards with one id.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
+import serial
 
 from tests.conftest import device
 from tests.live import Live
 from tests.serial_peer import ScriptedBoard, signed
+from toolkit.backends.serial.ports import close_port
 
 BOARD = "3FA29C01"
 
@@ -198,3 +201,17 @@ def test_two_boards_with_the_same_id_are_both_refused_with_a_clear_message(board
     assert f"two boards answer as board {BOARD}" in messages[0]
     assert "board0" in messages[0] and "board1" in messages[0]
     assert not link_of(run).online.is_set()
+
+
+def test_a_port_closed_twice_from_two_threads_does_not_kill_the_link_thread():
+    """Shutdown closes the port while the link thread ends its session and closes it too;
+    pyserial's second close then fails with EBADF, which once killed the thread."""
+    controller, worker = os.openpty()
+    conn = serial.Serial(os.ttyname(worker), 115200, timeout=0.05)
+    os.close(worker)
+    os.close(conn.fd)  # the other thread got there first
+    with pytest.raises(OSError):
+        conn.close()
+    close_port(conn)  # the same second close, taken quietly
+    close_port(None)
+    os.close(controller)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from toolkit.backends.serial.ports import BoardFinder, Found
+from toolkit.backends.serial.ports import BoardFinder, Found, close_port
 from toolkit.backends.serial.protocol import (
     PROTOCOL_VERSION,
     BoardEvent,
@@ -150,8 +150,7 @@ class BoardLink:
         self._stop.set()
         with self._lock:
             conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        close_port(conn)  # wakes the link thread out of its read
         self._thread.join(timeout=2.0)
 
     def send(self, key: str, commands: list[Words], on_reply: OnReply | None = None) -> None:
@@ -235,10 +234,7 @@ class BoardLink:
             conn, self._conn = self._conn, None
             self._queue.clear()
             self._inflight = None
-        if conn is not None:
-            conn.close()
-        elif found.conn is not None:
-            found.conn.close()
+        close_port(conn if conn is not None else found.conn)
         self.finder.release(found.port)
 
     def _configure(self, greeting: Greeting) -> None:

@@ -208,5 +208,15 @@ class BoardFinder:
 
 
 def _close(found: Found) -> None:
-    if found.conn is not None:
-        found.conn.close()
+    close_port(found.conn)
+
+
+def close_port(conn: serial.Serial | None) -> None:
+    """Close a port that may be gone or already closed by another thread (shutting down
+    while the link thread ends its session): a second close must not kill that thread."""
+    if conn is None:
+        return
+    try:
+        conn.close()
+    except OSError as exc:  # EBADF: closed under us; EIO: the board vanished
+        log.debug("closing %s: %s", conn.port, exc)
