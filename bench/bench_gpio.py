@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter_ns
@@ -59,13 +58,12 @@ def museokit_latencies(factory: MockFactory, count: int) -> tuple[list[float], i
         handler()
 
     runtime.devices["door"].when_pressed = on_pressed
-    looper = threading.Thread(target=runtime.run_forever, name="museokit loop")
-    looper.start()
+    runtime.start_in_thread()
     try:
         return run_producer(edge_driver(factory.pin(17)), mark, seen, count)
     finally:
         runtime.stop()
-        looper.join()
+        runtime.join()
         runtime.close()
 
 

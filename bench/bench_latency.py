@@ -77,13 +77,12 @@ def museokit_latencies(count: int) -> tuple[list[float], int]:
         loop.call_soon_threadsafe(channel.sink, level, loop.clock.monotonic())
 
     runtime.devices["door"].when_pressed = on_pressed
-    looper = threading.Thread(target=runtime.run_forever, name="museokit loop")
-    looper.start()
+    runtime.start_in_thread()
     try:
         return run_producer(press, mark, seen, count)
     finally:
         runtime.stop()
-        looper.join()
+        runtime.join()
         runtime.close()
 
 

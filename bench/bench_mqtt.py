@@ -131,7 +131,7 @@ def museokit_node(folder: Path, port: int, node: str | None, state: Path,
     if first is not None:
         runtime.bus.tap(first, name="bench stamp")
     link.start()
-    threading.Thread(target=runtime.run_forever, daemon=True).start()
+    runtime.start_in_thread()
     deadline = time.monotonic() + 10
     while not link.connected and time.monotonic() < deadline:
         time.sleep(0.01)

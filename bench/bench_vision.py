@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -163,13 +162,12 @@ def latencies(changes: int = 40, every: float = 0.35) -> list[float]:
 
     runtime.devices["cam"].when_motion = on_motion
     runtime.devices["cam"].use_source(GeneratedSource(frame, fps=30))
-    looper = threading.Thread(target=runtime.run_forever, name="museokit loop")
-    looper.start()
+    runtime.start_in_thread()
     try:
         time.sleep(every * (changes + 1.5))
     finally:
         runtime.stop()
-        looper.join()
+        runtime.join()
         runtime.close()
     pairs = [(t, next((s for s in seen if s >= t), None)) for t in shown[:changes]]
     return [(s - t) * 1000 for t, s in pairs if s is not None]

@@ -23,21 +23,19 @@ class Live:
         self.events: list[Event] = []
         self._seen = threading.Condition()
         self.runtime.bus.tap(self._record, name="test recorder")
-        self._thread = threading.Thread(target=self.runtime.run_forever, name="live loop",
-                                        daemon=True)
 
     def __enter__(self) -> Live:
         self.runtime.start()
-        self._thread.start()
+        self.runtime.start_in_thread()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
-        if self._thread.is_alive():
+        if self.runtime.running:
             self.runtime.stop()
-            self._thread.join(timeout=5)
+            self.runtime.join(timeout=5)
         self.runtime.close()
 
     def _record(self, event: Event) -> None:

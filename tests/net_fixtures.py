@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -173,13 +173,11 @@ class Node:
 
     runtime: Runtime
     link: Link
-    thread: threading.Thread = field(init=False)
 
     def start(self) -> Node:
         self.runtime.start()
         self.link.start()
-        self.thread = threading.Thread(target=self.runtime.run_forever, daemon=True)
-        self.thread.start()
+        self.runtime.start_in_thread()
         wait_for(lambda: self.link.connected, what=f"node {self.link.node} to connect")
         return self
 
@@ -187,10 +185,10 @@ class Node:
         self.runtime.loop.call_soon_threadsafe(fn, *args)
 
     def stop(self) -> None:
-        if not self.thread.is_alive():
+        if not self.runtime.running:
             return
         self.runtime.stop()
-        self.thread.join(WAIT)
+        self.runtime.join(WAIT)
         self.link.close()
         self.runtime.close()
 

@@ -77,7 +77,7 @@ def test_fuzzed_messages_never_crash_the_node_or_run_undeclared_commands(entranc
     assert len(refusals) == node.link.refused - refused_before
     assert all("\n" not in line for line in refusals)
     assert runtime.bus.stats.errors == 0
-    assert node.thread.is_alive() and node.link.connected
+    assert node.runtime.running and node.link.connected
 
 
 def pub(broker, user: str, topic: str, payload: str) -> subprocess.CompletedProcess[str]:
