@@ -12,8 +12,10 @@ import sys
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from toolkit.media import samples
+from toolkit.vision.synth import write_frames
 
 MEDIA = Path(__file__).resolve().parent / "media"
 #: Attract slides: names with accents and spaces, as curators write them.
@@ -31,19 +33,19 @@ def make_media(folder: Path = MEDIA) -> list[Path]:
     video = folder / "portrait.mp4"
     if not video.exists():
         # Numbered frames (tests read them) with a face drawn over the middle.
-        folder.mkdir(parents=True, exist_ok=True)
-        writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"mp4v"), 25, (640, 360))
-        for k in range(PORTRAIT_FRAMES):
-            frame = samples.numbered_frame(k, (640, 360), tint=(30, 20, 60))
-            mouth = 6 + 14 * abs((k % 10) - 5) // 5  # the mouth opens and closes: it talks
-            cv2.circle(frame, (320, 180), 70, (150, 190, 230), -1)
-            cv2.ellipse(frame, (320, 215), (28, mouth), 0, 0, 360, (40, 40, 120), -1)
-            writer.write(frame)
-        writer.release()
+        write_frames(video, (_portrait_frame(k) for k in range(PORTRAIT_FRAMES)), 25, "mp4v")
         written.append(video)
     if not (folder / "portrait.wav").exists():
         written.append(samples.tone_wav(folder / "portrait.wav", PORTRAIT_FRAMES / 25, hz=180))
     return written
+
+
+def _portrait_frame(k: int) -> np.ndarray:
+    frame = samples.numbered_frame(k, (640, 360), tint=(30, 20, 60))
+    mouth = 6 + 14 * abs((k % 10) - 5) // 5  # the mouth opens and closes: it talks
+    cv2.circle(frame, (320, 180), 70, (150, 190, 230), -1)
+    cv2.ellipse(frame, (320, 215), (28, mouth), 0, 0, 360, (40, 40, 120), -1)
+    return frame
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from toolkit.vision.synth import write_frames
+
 BITS = 8
 
 
@@ -67,13 +69,7 @@ def read_number(rgb: np.ndarray) -> int:
 def numbered_video(path: Path, frames: int, size: tuple[int, int] = (160, 90), fps: float = 25,
                    fourcc: str = "mp4v", tint: tuple[int, int, int] = (0, 0, 0)) -> Path:
     """A video whose frame k shows the number k (see `read_number`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps, size)
-    assert writer.isOpened(), f"OpenCV cannot write {fourcc} to {path}"
-    for k in range(frames):
-        writer.write(numbered_frame(k, size, tint))
-    writer.release()
-    return path
+    return write_frames(path, (numbered_frame(k, size, tint) for k in range(frames)), fps, fourcc)
 
 
 def tone_wav(path: Path, seconds: float, hz: float = 440.0, rate: int = 22050) -> Path:

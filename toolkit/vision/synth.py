@@ -11,7 +11,7 @@ For tests, benchmarks and scenarios, so nothing recorded has to be committed:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,14 +118,22 @@ class Scene:
 def write_video(path: Path, frame_at: Callable[[float], Frame], seconds: float,
                 fps: float = 10.0) -> Path:
     """Write `frame_at(t)` for `seconds` as a Motion-JPEG .avi (every OpenCV build reads it)."""
-    first = frame_at(0.0)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps,
-                             (first.shape[1], first.shape[0]))
-    if not writer.isOpened():
-        raise OSError(f"OpenCV cannot write {path}")
+    return write_frames(path, (frame_at(i / fps) for i in range(round(seconds * fps))), fps)
+
+
+def write_frames(path: Path, frames: Iterable[Frame], fps: float, fourcc: str = "MJPG") -> Path:
+    """Write BGR `frames` (all of the first one's size) as a video; makes its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = None
     try:
-        for i in range(round(seconds * fps)):
-            writer.write(frame_at(i / fps))
+        for frame in frames:
+            if writer is None:
+                writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), fps,
+                                         (frame.shape[1], frame.shape[0]))
+                if not writer.isOpened():
+                    raise OSError(f"OpenCV cannot write {fourcc} to {path}")
+            writer.write(frame)
     finally:
-        writer.release()
+        if writer is not None:
+            writer.release()
     return path
