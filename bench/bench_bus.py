@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 from _common import Result, median, report, timed_ns
 
-from toolkit.core.bus import Bus
-from toolkit.core.events import Event
+from museokit.core.bus import Bus
+from museokit.core.events import Event
 
 N = 200_000   # events per round
 ROUNDS = 7    # medians over these, after one warm-up round

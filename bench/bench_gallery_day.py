@@ -24,8 +24,8 @@ from time import perf_counter
 
 from _common import Result, median, progress, report
 
-from sim.visitors import DayReport, run_gallery_day
-from toolkit.core.config import load_installation
+from museokit.core.config import load_installation
+from museokit.sim.visitors import DayReport, run_gallery_day
 
 HELLO = Path(__file__).resolve().parent.parent / "installations" / "hello-button"
 VISITORS, HOURS, SEED = 2000, 8.0, 1

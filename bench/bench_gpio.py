@@ -25,9 +25,9 @@ from _common import Result, report
 from bench_latency import PROBE_TOML, alternating, run_producer
 from gpiozero.pins.mock import MockFactory
 
-from toolkit.core.config import load_installation
-from toolkit.core.events import Event
-from toolkit.core.runtime import Runtime
+from museokit.core.config import load_installation
+from museokit.core.events import Event
+from museokit.core.runtime import Runtime
 
 
 def edge_driver(pin: object) -> Callable[[bool], None]:

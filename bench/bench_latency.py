@@ -30,9 +30,9 @@ from typing import Any
 
 from _common import Result, percentile, progress, report
 
-from toolkit.core.config import load_installation
-from toolkit.core.events import Event
-from toolkit.core.runtime import Runtime
+from museokit.core.config import load_installation
+from museokit.core.events import Event
+from museokit.core.runtime import Runtime
 
 SAMPLES = 3000
 BLOCKS = 3

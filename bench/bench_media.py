@@ -39,11 +39,11 @@ import cv2
 import pygame
 from _common import Result, median, progress, report
 
-from sim.harness import Harness
-from toolkit.core.config import load_installation
-from toolkit.core.runtime import Runtime
-from toolkit.media import samples
-from toolkit.media.display import DisplayHost, screens_of
+from museokit.core.config import load_installation
+from museokit.core.runtime import Runtime
+from museokit.media import samples
+from museokit.media.display import DisplayHost, screens_of
+from museokit.sim.harness import Harness
 
 SECONDS = 3.0
 BLOCKS = 6

@@ -47,12 +47,12 @@ sys.path.insert(0, str(ROOT))
 import paho.mqtt.client as mqtt  # noqa: E402
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
-from toolkit.core.config import load_installation  # noqa: E402
-from toolkit.core.events import Event  # noqa: E402
-from toolkit.core.runtime import Runtime  # noqa: E402
-from toolkit.net.broker import mosquitto_command, write_config  # noqa: E402
-from toolkit.net.link import Link  # noqa: E402
-from toolkit.net.settings import plan  # noqa: E402
+from museokit.core.config import load_installation  # noqa: E402
+from museokit.core.events import Event  # noqa: E402
+from museokit.core.runtime import Runtime  # noqa: E402
+from museokit.net.broker import mosquitto_command, write_config  # noqa: E402
+from museokit.net.link import Link  # noqa: E402
+from museokit.net.settings import plan  # noqa: E402
 
 SAMPLES = 2000
 GAP = 0.002

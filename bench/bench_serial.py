@@ -30,10 +30,10 @@ from _common import Result, median, percentile, progress, report
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from museokit.backends.serial.protocol import encode  # noqa: E402
+from museokit.core.config import load_installation  # noqa: E402
 from tests.live import Live  # noqa: E402
 from tests.simboard import ECHO_SKETCH, SimAvrBoard  # noqa: E402
-from toolkit.backends.serial.protocol import encode  # noqa: E402
-from toolkit.core.config import load_installation  # noqa: E402
 
 BOARD = "0BE4C401"
 ROUND_TRIPS = 300

@@ -30,16 +30,16 @@ from time import perf_counter
 
 from _common import Result, median, percentile, progress, report
 
-from toolkit.core.config import load_installation
-from toolkit.core.events import Event
-from toolkit.core.runtime import Runtime
-from toolkit.vision.cv import Frame, cv2, np
-from toolkit.vision.pipeline import Pipeline
-from toolkit.vision.sources import GeneratedSource
-from toolkit.vision.trigger import Trigger
-from toolkit.vision.triggers.count import Count
-from toolkit.vision.triggers.motion import Motion
-from toolkit.vision.zones import WHOLE_FRAME, build_zones
+from museokit.core.config import load_installation
+from museokit.core.events import Event
+from museokit.core.runtime import Runtime
+from museokit.vision.cv import Frame, cv2, np
+from museokit.vision.pipeline import Pipeline
+from museokit.vision.sources import GeneratedSource
+from museokit.vision.trigger import Trigger
+from museokit.vision.triggers.count import Count
+from museokit.vision.triggers.motion import Motion
+from museokit.vision.zones import WHOLE_FRAME, build_zones
 
 SIZE = (640, 480)
 FRAMES = 300

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.cli import (
+from museokit.cli import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
@@ -27,8 +27,8 @@ from toolkit.cli import (
 )
 
 if TYPE_CHECKING:
-    from sim.live import LiveSession
-    from toolkit.core.config import Installation
+    from museokit.core.config import Installation
+    from museokit.sim.live import LiveSession
 
 #: Seconds between two looks at the installation's files for a hot reload.
 RELOAD_POLL = 0.25
@@ -78,8 +78,8 @@ def _use_camera(inst: Installation, camera: str) -> None:
 def _run_live(inst: Installation, duration: float | None, record: Path | None,
               headless: bool, camera: str | None = None) -> int:
     """Live simulation: the window when a display is there, else the console; both hot-reload."""
-    from sim.live import LiveSession
-    from sim.record import Recorder
+    from museokit.sim.live import LiveSession
+    from museokit.sim.record import Recorder
 
     session = LiveSession(inst)
     if camera is not None:  # a reloaded installation watches the same --camera
@@ -100,7 +100,7 @@ def _serve_session(session: LiveSession, inst: Installation, duration: float | N
     until closed, Ctrl-C or `duration`; then close it. False if it did not start."""
     window = None if headless else _window(session)
     if window is None:
-        from sim.console import Console
+        from museokit.sim.console import Console
 
         console = Console(session)
     try:
@@ -126,8 +126,8 @@ def _run_node_live(inst: Installation, settings: Any, duration: float | None, he
     nodes' over the broker, in the window (remote devices shown with their node's online
     state) or the console. No hot reload: the new version would need the old one's broker
     session and outbox, which stay open until it is closed."""
-    from sim.live import LiveSession
-    from toolkit.net.remote import simulated
+    from museokit.net.remote import simulated
+    from museokit.sim.live import LiveSession
 
     session = LiveSession(simulated(inst), backend_override=None, hot_reload=False)
     try:
@@ -147,7 +147,7 @@ def _window(session: LiveSession) -> Any:
         return None
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     try:
-        from sim.window import SimWindow
+        from museokit.sim.window import SimWindow
     except ImportError as exc:
         print(f"museokit: no simulator window ({exc}); install it with "
               "pip install 'museokit[sim]' — running headless", file=sys.stderr)
@@ -191,7 +191,7 @@ def _example(inst: Installation) -> str:
 
 
 def _run_scenarios(inst: Installation, paths: list[Path]) -> int:
-    from sim.scenario import ScenarioError, load_scenario, run_scenario
+    from museokit.sim.scenario import ScenarioError, load_scenario, run_scenario
 
     files: list[Path] = []
     for p in paths:
@@ -221,7 +221,7 @@ def _run_scenarios(inst: Installation, paths: list[Path]) -> int:
 
 
 def _run_day(inst: Installation, visitors: int, hours: float, seed: int) -> int:
-    from sim.visitors import run_gallery_day
+    from museokit.sim.visitors import run_gallery_day
 
     if visitors < 0 or hours <= 0:
         print("museokit: --visitors must be 0 or more and --hours above 0", file=sys.stderr)

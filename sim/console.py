@@ -15,10 +15,10 @@ import sys
 import threading
 from typing import Any, TextIO
 
-from sim.live import LiveSession
-from toolkit.core.device import CommandError
-from toolkit.core.events import Event
-from toolkit.core.runtime import Runtime
+from museokit.core.device import CommandError
+from museokit.core.events import Event
+from museokit.core.runtime import Runtime
+from museokit.sim.live import LiveSession
 
 HELP = """\
   press door / release door / click door    play a button

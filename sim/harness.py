@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.core.clock import Clock, RealClock, VirtualClock
-from toolkit.core.config import Installation, load_installation
-from toolkit.core.events import Event
-from toolkit.core.runtime import Runtime
+from museokit.core.clock import Clock, RealClock, VirtualClock
+from museokit.core.config import Installation, load_installation
+from museokit.core.events import Event
+from museokit.core.runtime import Runtime
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import CLICK_TIME
-from toolkit.backends.sim import SimBackend
-from toolkit.core.clock import ScaledClock
-from toolkit.core.config import Installation, InstallationError, load_installation, parse_action
-from toolkit.core.device import CommandError
-from toolkit.core.plugins import PluginError
-from toolkit.core.runtime import Runtime, StartError
+from museokit.backends.sim import SimBackend
+from museokit.core.clock import ScaledClock
+from museokit.core.config import Installation, InstallationError, load_installation, parse_action
+from museokit.core.device import CommandError
+from museokit.core.plugins import PluginError
+from museokit.core.runtime import Runtime, StartError
+from museokit.sim.scenario import CLICK_TIME
 
 log = logging.getLogger("museokit.sim")
 
@@ -167,9 +167,9 @@ class LiveSession:
 
     def join_broker(self, settings: Any) -> None:
         """Run as one node of a multi-node installation: each version joins the broker with a
-        `toolkit.net.link.Link` (`settings`: its `LinkSettings`), closed with the session.
+        `museokit.net.link.Link` (`settings`: its `LinkSettings`), closed with the session.
         Call before `start()`; raises ImportError without paho-mqtt."""
-        from toolkit.net.link import Link
+        from museokit.net.link import Link
 
         self.before_start.append(lambda runtime: self._links.append(Link(runtime, settings)))
         self.on_swap.append(lambda runtime: self._links[-1].start())

@@ -25,12 +25,12 @@ from typing import Any
 
 import pygame
 
-from sim import ui
-from sim.live import LiveSession
-from toolkit.backends.sim import SimBackend
-from toolkit.core.device import Device
-from toolkit.core.runtime import Runtime
-from toolkit.core.states import STATES_ID
+from museokit.backends.sim import SimBackend
+from museokit.core.device import Device
+from museokit.core.runtime import Runtime
+from museokit.core.states import STATES_ID
+from museokit.sim import ui
+from museokit.sim.live import LiveSession
 
 #: A card anyone can put on a tag reader that names no tags of its own.
 SAMPLE_TAG = "04A3B2"

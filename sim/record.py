@@ -29,11 +29,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sim.live import LiveSession, Step
-from sim.scenario import ScenarioError, load_scenario, run_scenario, show
-from toolkit.core.config import Installation
-from toolkit.core.events import Event
-from toolkit.core.runtime import Runtime
+from museokit.core.config import Installation
+from museokit.core.events import Event
+from museokit.core.runtime import Runtime
+from museokit.sim.live import LiveSession, Step
+from museokit.sim.scenario import ScenarioError, load_scenario, run_scenario, show
 
 log = logging.getLogger("museokit.sim")
 

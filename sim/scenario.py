@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.harness import Harness, Seen, VisitorDriver
-from toolkit.core.config import Action, Installation, parse_action, parse_scalar
-from toolkit.core.device import CommandError, Device, check_call
-from toolkit.core.states import STATES_ID, StateMachine
-from toolkit.core.suggest import suggest
+from museokit.core.config import Action, Installation, parse_action, parse_scalar
+from museokit.core.device import CommandError, Device, check_call
+from museokit.core.states import STATES_ID, StateMachine
+from museokit.core.suggest import suggest
+from museokit.sim.harness import Harness, Seen, VisitorDriver
 
 #: How long `expect EVENT` (and `expect no EVENT`) waits when the line gives no window.
 DEFAULT_WINDOW = 0.5

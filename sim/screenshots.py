@@ -29,10 +29,10 @@ def render(folder: Path, out: Path, size: tuple[int, int] = SIZE) -> Path:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     import pygame
 
-    from sim.live import LiveSession
-    from sim.window import SimWindow
-    from toolkit.core.clock import ScaledClock
-    from toolkit.core.config import load_installation
+    from museokit.core.clock import ScaledClock
+    from museokit.core.config import load_installation
+    from museokit.sim.live import LiveSession
+    from museokit.sim.window import SimWindow
 
     session = LiveSession(load_installation(folder), ScaledClock(rate=0))
     window = SimWindow([session], size=size)

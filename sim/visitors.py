@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sim.harness import Harness
-from toolkit.core.config import Installation
-from toolkit.core.device import CommandError
+from museokit.core.config import Installation
+from museokit.core.device import CommandError
+from museokit.sim.harness import Harness
 
 #: One visitor step: (seconds after arrival, device id, action, argument).
 Step = tuple[float, str, str, str | None]

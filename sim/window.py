@@ -25,11 +25,11 @@ from typing import Any
 
 import pygame
 
-from sim import ui
-from sim.live import LiveSession
-from sim.panel import NodePanel
-from toolkit.core.events import Event
-from toolkit.core.runtime import Runtime
+from museokit.core.events import Event
+from museokit.core.runtime import Runtime
+from museokit.sim import ui
+from museokit.sim.live import LiveSession
+from museokit.sim.panel import NodePanel
 
 log = logging.getLogger("museokit.sim")
 

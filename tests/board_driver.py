@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.harness import VisitorDriver
+from museokit.backends.serial.backend import SerialBackend, SerialInput, SerialOutput
+from museokit.core.device import CommandError
+from museokit.core.runtime import Runtime
+from museokit.sim.harness import VisitorDriver
 from tests.simboard import _ProcessBoard
-from toolkit.backends.serial.backend import SerialBackend, SerialInput, SerialOutput
-from toolkit.core.device import CommandError
-from toolkit.core.runtime import Runtime
 
 #: A pin held this much longer than the board's own debounce, so a pulse is not filtered out.
 PULSE_MARGIN = 0.02

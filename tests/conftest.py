@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.harness import Harness
-from toolkit.core.config import ConfigIssue, Installation, InstallationError, load_installation
+from museokit.core.config import ConfigIssue, Installation, InstallationError, load_installation
+from museokit.sim.harness import Harness
 
 REPO = Path(__file__).resolve().parent.parent
 

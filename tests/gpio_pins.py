@@ -10,7 +10,7 @@ import gpiozero
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin, MockSPIDevice, MockTriggerPin
 
-from sim.harness import Harness
+from museokit.sim.harness import Harness
 
 
 @pytest.fixture

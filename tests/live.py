@@ -12,9 +12,9 @@ import time
 from concurrent.futures import Future
 from typing import Any
 
-from toolkit.core.config import Installation
-from toolkit.core.events import Event
-from toolkit.core.runtime import Runtime
+from museokit.core.config import Installation
+from museokit.core.events import Event
+from museokit.core.runtime import Runtime
 
 
 class Live:

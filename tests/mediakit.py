@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from sim.harness import Harness
+from museokit.core.config import load_installation
+from museokit.media import samples
+from museokit.sim.harness import Harness
 from tests.conftest import write_installation
-from toolkit.core.config import load_installation
-from toolkit.media import samples
 
 RED, BLUE, GREEN = (255, 0, 0), (0, 0, 255), (0, 160, 0)
 FPS = 25

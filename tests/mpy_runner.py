@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE / "mpy_shims"), str(HERE.parent / "firmware" / "micropython")]
 
 import machine  # noqa: E402  (the shim, found through the path above)
+
 import museokit  # noqa: E402
 
 _out = threading.Lock()

@@ -24,12 +24,12 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from toolkit.core.config import Installation, load_installation
-from toolkit.core.runtime import Runtime
-from toolkit.net.broker import mosquitto_command, write_config
-from toolkit.net.link import Link
-from toolkit.net.remote import simulated
-from toolkit.net.settings import plan
+from museokit.core.config import Installation, load_installation
+from museokit.core.runtime import Runtime
+from museokit.net.broker import mosquitto_command, write_config
+from museokit.net.link import Link
+from museokit.net.remote import simulated
+from museokit.net.settings import plan
 
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
 WAIT = 10.0

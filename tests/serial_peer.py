@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from toolkit.backends.serial.protocol import checksum, verify
+from museokit.backends.serial.protocol import checksum, verify
 
 
 def signed(body: str) -> bytes:

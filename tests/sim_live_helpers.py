@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sim.live import LiveSession
+from museokit.core.config import load_installation
+from museokit.sim.live import LiveSession
 from tests.conftest import device, write_installation
-from toolkit.core.config import load_installation
 
 #: A piece to edit while it runs: a button, a lamp and a distance sensor.
 PIECE = ('[installation]\nname = "Edit me"\n\n' + device("door", "button", "pin = 17")
@@ -18,7 +18,7 @@ PIECE = ('[installation]\nname = "Edit me"\n\n' + device("door", "button", "pin 
          + device("dist", "distance", "trigger = 23\necho = 24\nsmoothing = 1"))
 
 LAMP_ON = """\
-from toolkit import on
+from museokit import on
 
 @on("door.pressed")
 def light():

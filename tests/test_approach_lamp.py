@@ -3,7 +3,7 @@ the HC-SR04, lamp and relay (its scenarios run in tests/test_examples.py)."""
 
 from __future__ import annotations
 
-from sim.harness import Harness
+from museokit.sim.harness import Harness
 from tests.conftest import REPO
 from tests.gpio_pins import hc_sr04, wait_for
 

@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from sim.harness import Harness
+from museokit.core.config import InstallationError
+from museokit.sim.harness import Harness
 from tests.conftest import ONE_BUTTON, write_installation
-from toolkit.core.config import InstallationError
 
 PIECE = """
 [installation]
@@ -57,7 +57,7 @@ then = "engaged"        # ...then back to engaged
 greeting = "hello"
 """
 
-HEADER = "from toolkit import after, emit, enter, every, goto, lockout, on, state\ncalls = []\n"
+HEADER = "from museokit import after, emit, enter, every, goto, lockout, on, state\ncalls = []\n"
 
 
 def click(h: Harness, device: str = "door") -> None:
@@ -123,7 +123,7 @@ door.when_pressed = lambda: calls.append("pressed")
 
 def test_options_reach_the_behaviour(piece):
     h = piece("""
-from toolkit import options as opts
+from museokit import options as opts
 calls.append(options.greeting)
 calls.append(opts.greeting)
 """)
@@ -280,7 +280,7 @@ def count():
 def h_now():
     return device("door").clock.monotonic()
 
-from toolkit import device
+from museokit import device
 """)
     click(h)            # t=0: rings
     h.run_for(1)
@@ -431,7 +431,7 @@ def ring():
 
 def test_after_and_every(piece):
     h = piece("""
-from toolkit import device
+from museokit import device
 
 def now():
     return round(device("door").clock.monotonic(), 2)
@@ -527,14 +527,14 @@ def show(event):
 def test_the_api_outside_an_installation_says_so():
     import importlib
 
-    from toolkit.core import behaviour
+    from museokit.core import behaviour
 
     saved_local, saved_last = getattr(behaviour._local, "runtime", None), list(behaviour._last)
     behaviour._local.runtime = None
     behaviour._last.clear()
     try:
         with pytest.raises(RuntimeError, match="no installation is running"):
-            importlib.import_module("toolkit").goto("attract")
+            importlib.import_module("museokit").goto("attract")
     finally:
         behaviour._local.runtime = saved_local
         behaviour._last[:] = saved_last
@@ -679,7 +679,7 @@ do = "lamp.on"
 
 def test_behaviour_can_import_a_module_beside_it(tmp_path):
     folder = write_installation(tmp_path / "piece", ONE_BUTTON, behaviour="""\
-        from toolkit import on
+        from museokit import on
         import door_stories
 
         @on("door.pressed")

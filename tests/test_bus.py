@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from toolkit.core.bus import Bus, callable_name, event_handler
-from toolkit.core.events import Event, split_key
+from museokit.core.bus import Bus, callable_name, event_handler
+from museokit.core.events import Event, split_key
 
 
 def press(device: str = "door", name: str = "pressed", value: object = None) -> Event:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import load_scenario, run_scenario
+from museokit.cli import main
+from museokit.core.config import load_installation
+from museokit.sim.scenario import load_scenario, run_scenario
 from tests.conftest import REPO
-from toolkit.cli import main
-from toolkit.core.config import load_installation
 
 CABINET = REPO / "installations" / "cabinet-of-curiosities"
 SCENARIOS = sorted((CABINET / "scenarios").glob("*.scenario"))

@@ -87,9 +87,9 @@ def test_check_prints_every_error_and_exits_1(tmp_path):
 
 
 @pytest.mark.parametrize(("behaviour", "expected"), [
-    ("from toolkit import on\n\n@on('door.pressed')\ndef f(:\n    pass\n",
+    ("from museokit import on\n\n@on('door.pressed')\ndef f(:\n    pass\n",
      "behaviour.py:4: Python syntax error"),
-    ("from toolkit import on\n\n@on('door.presed')\ndef f():\n    pass\n",
+    ("from museokit import on\n\n@on('door.presed')\ndef f():\n    pass\n",
      "door has no event 'presed'; did you mean 'pressed'?"),
 ], ids=["syntax-error", "unknown-event"])
 def test_check_reports_behaviour_errors_before_start(tmp_path, behaviour, expected):
@@ -194,7 +194,7 @@ def sim_door_for(tmp_path: Path, behaviour: str, seconds: float) -> subprocess.C
 
 def test_a_handler_that_raises_is_one_line_and_the_piece_keeps_running(tmp_path):
     result = sim_door_for(tmp_path, """\
-        from toolkit import on
+        from museokit import on
 
         @on("door.pressed")
         def broken():
@@ -211,7 +211,7 @@ def test_a_handler_that_raises_is_one_line_and_the_piece_keeps_running(tmp_path)
 
 
 def test_no_heavy_imports_for_a_button_and_led_piece():
-    code = (f"import sys, toolkit.cli as c; c.main(['check', {HELLO!r}]);"
+    code = (f"import sys, museokit.cli as c; c.main(['check', {HELLO!r}]);"
             "heavy = [m for m in ('pygame', 'cv2', 'paho', 'serial', 'gpiozero', 'numpy') "
             "if m in sys.modules]; print(heavy)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

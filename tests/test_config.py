@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ONE_BUTTON, device, option_problem
-from toolkit.core.config import (
+from museokit.core.config import (
     Action,
     ConfigIssue,
     InstallationError,
@@ -22,8 +21,9 @@ from toolkit.core.config import (
     parse_action,
     parse_scalar,
 )
-from toolkit.core.pins import PinRef
-from toolkit.core.tomlmap import key_lines, line_of
+from museokit.core.pins import PinRef
+from museokit.core.tomlmap import key_lines, line_of
+from tests.conftest import ONE_BUTTON, device, option_problem
 
 # -- helpers ---------------------------------------------------------------------------
 
@@ -519,7 +519,7 @@ def test_a_device_with_a_bad_kind_is_not_also_reported_as_unknown_in_rules(insta
 
 def test_behaviour_syntax_error_is_reported_as_file_and_line(installation, tmp_path):
     behaviour = """\
-        from toolkit import on
+        from museokit import on
 
         @on("door.pressed")
         def toggle(:

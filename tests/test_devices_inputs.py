@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from museokit.core.device import CommandError
 from tests.conftest import device, option_problem
-from toolkit.core.device import CommandError
 
 
 def values(h, key: str) -> list:
@@ -369,7 +369,7 @@ def test_bad_input_options_name_the_key_line_and_what_was_expected(installation,
 def test_offline_and_online_reach_rules_and_behaviours_once_per_change(harness):
     h = harness(device("door", "button") + device("lamp", "led") +
                 '[[rules]]\nwhen = "door.offline"\ndo = "lamp.on"\n',
-                behaviour="from toolkit import on\nseen = []\n\n"
+                behaviour="from museokit import on\nseen = []\n\n"
                           "@on('door.online')\ndef back(event):\n    seen.append(event.value)\n")
     door = h.runtime.devices["door"]
     assert door.is_online

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
+from museokit.core.config import InstallationError
+from museokit.core.device import CommandError
+from museokit.devices.buzzer import note_hz
 from tests.conftest import device, option_problem
-from toolkit.core.config import InstallationError
-from toolkit.core.device import CommandError
-from toolkit.devices.buzzer import note_hz
 
 RED, BLUE, BLACK = (255, 0, 0), (0, 0, 255), (0, 0, 0)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from museokit.ops import doctor
+from museokit.ops.doctor import NOT_HERE, OK, PROBLEM, Finding
 from tests.conftest import REPO
 from tests.test_cli import museokit
-from toolkit.ops import doctor
-from toolkit.ops.doctor import NOT_HERE, OK, PROBLEM, Finding
 
 
 def test_doctor_runs_here_and_names_what_it_cannot_check():

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from sim.scenario import load_scenario, run_scenario
+from museokit.cli import main
+from museokit.core.config import load_installation
+from museokit.sim.scenario import load_scenario, run_scenario
 from tests.conftest import REPO
-from toolkit.cli import main
-from toolkit.core.config import load_installation
 
 EXAMPLES = sorted(p.parent for p in (REPO / "installations").glob("*/installation.toml"))
 #: Scenarios that need input generated at test time run in their own test files.

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from museokit.backends.serial.protocol import MAX_LINE, PIXELS_PER_LINE
 from tests.simboard import BOARDS, Wire, checksum
-from toolkit.backends.serial.protocol import MAX_LINE, PIXELS_PER_LINE
 
 
 @dataclass

@@ -14,10 +14,10 @@ import sys
 import pytest
 from gpiozero.pins.mock import MockPin, MockPWMPin
 
+from museokit.core.runtime import StartError
+from museokit.core.waveforms import Pulse
 from tests.conftest import REPO, device
 from tests.gpio_pins import MockMCP3008, hc_sr04, wait_for
-from toolkit.core.runtime import StartError
-from toolkit.core.waveforms import Pulse
 
 BUTTON = device("door", "button", "pin = 17")
 
@@ -236,7 +236,7 @@ def test_buzzer_plays_tones_and_beeps(pins, harness):
 # -- bad input -----------------------------------------------------------------------------
 
 def test_a_dimmable_led_on_a_pin_without_pwm_says_so(pins, installation):
-    from toolkit.core.runtime import Runtime
+    from museokit.core.runtime import Runtime
 
     pins.pin_class = MockPin  # no PWM anywhere
     runtime = Runtime(installation(device("lamp", "led", "pin = 18\npwm = true")),
@@ -250,7 +250,7 @@ def test_a_dimmable_led_on_a_pin_without_pwm_says_so(pins, installation):
 
 
 def test_a_servo_without_pwm_says_so(pins, installation):
-    from toolkit.core.runtime import Runtime
+    from museokit.core.runtime import Runtime
 
     pins.pin_class = MockPin
     runtime = Runtime(installation(device("arm", "servo", "pin = 12")), backend_override="gpio")
@@ -259,7 +259,7 @@ def test_a_servo_without_pwm_says_so(pins, installation):
 
 
 def test_analog_sensor_without_an_adc_says_how_to_wire_one(pins, installation):
-    from toolkit.core.runtime import Runtime
+    from museokit.core.runtime import Runtime
 
     runtime = Runtime(installation(device("knob", "analog", "pin = 5")), backend_override="gpio")
     with pytest.raises(StartError, match='no analog pins; wire the sensor to an MCP3008'):
@@ -280,7 +280,7 @@ def test_run_without_gpio_says_so_in_one_line(tmp_path):
     """No pin factory works on this machine: one line, no gpiozero traceback."""
     (tmp_path / "installation.toml").write_text(BUTTON)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GPIOZERO")}
-    result = subprocess.run([sys.executable, "-m", "toolkit.cli", "run", str(tmp_path),
+    result = subprocess.run([sys.executable, "-m", "museokit.cli", "run", str(tmp_path),
                              "--backend", "gpio"], capture_output=True, text=True, timeout=60,
                             cwd=REPO, env=env)
     assert result.returncode == 1

@@ -1,4 +1,4 @@
-from sim.harness import Harness
+from museokit.sim.harness import Harness
 from tests.conftest import REPO
 
 

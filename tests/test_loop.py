@@ -11,10 +11,10 @@ import threading
 
 import pytest
 
-from toolkit.core.bus import Bus
-from toolkit.core.clock import DEFAULT_VIRTUAL_EPOCH, RealClock, VirtualClock
-from toolkit.core.events import Event
-from toolkit.core.loop import Loop
+from museokit.core.bus import Bus
+from museokit.core.clock import DEFAULT_VIRTUAL_EPOCH, RealClock, VirtualClock
+from museokit.core.events import Event
+from museokit.core.loop import Loop
 
 
 @pytest.fixture

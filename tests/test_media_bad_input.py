@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from museokit.media import samples
+from museokit.media.files import MediaError, resolve
+from museokit.media.images import load_image
 from tests.mediakit import FPS, GREEN, RED, drawn, near, open_piece
-from toolkit.media import samples
-from toolkit.media.files import MediaError, resolve
-from toolkit.media.images import load_image
 
 
 def _garbage(path: Path) -> Path:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+from museokit.media import samples
 from tests.conftest import REPO, write_installation
 from tests.mediakit import SCREEN, make_media
 from tests.test_cli import museokit, start
-from toolkit.media import samples
 
 PORTRAIT = REPO / "installations" / "talking-portrait"
 
@@ -30,7 +30,7 @@ kind = "sound"
 when = "pir.motion"
 do = ["screen.play film.mp4 then=gone.png", "sound.play bell.wav", "screen.text 'not a file.png?'"]
 """, behaviour="""\
-from toolkit import on
+from museokit import on
 
 @on("pir.motion")
 def greet():

@@ -8,15 +8,15 @@ from datetime import UTC, datetime
 import pygame
 import pytest
 
-from sim.harness import Harness
+from museokit.core.clock import VirtualClock
+from museokit.core.config import load_installation
+from museokit.core.device import CommandError
+from museokit.core.runtime import Runtime
+from museokit.media import samples, text
+from museokit.media.scenes import VideoScene
+from museokit.sim.harness import Harness
 from tests.conftest import write_installation
 from tests.mediakit import BLUE, FPS, GREEN, RED, SCREEN, SIZE, drawn, make_media, near, open_piece
-from toolkit.core.clock import VirtualClock
-from toolkit.core.config import load_installation
-from toolkit.core.device import CommandError
-from toolkit.core.runtime import Runtime
-from toolkit.media import samples, text
-from toolkit.media.scenes import VideoScene
 
 FRAME = 1 / FPS
 

@@ -9,14 +9,14 @@ import numpy as np
 import pygame
 import pytest
 
+from museokit.core.clock import RealClock
+from museokit.core.config import load_installation
+from museokit.core.device import CommandError
+from museokit.core.runtime import Runtime
+from museokit.media import samples
+from museokit.media.display import DisplayHost, screens_of
 from tests.conftest import write_installation
 from tests.mediakit import FPS, RED, SIZE, make_media, near
-from toolkit.core.clock import RealClock
-from toolkit.core.config import load_installation
-from toolkit.core.device import CommandError
-from toolkit.core.runtime import Runtime
-from toolkit.media import samples
-from toolkit.media.display import DisplayHost, screens_of
 
 SOUND = '[[devices]]\nid = "sound"\nkind = "sound"\nchannels = 4\n'
 

@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
+from museokit.devices.button import Button
+from museokit.devices.led import Led
 from tests.conftest import REPO
 from tests.net_fixtures import Broker, Node, Observer, wait_for
 from tests.simboard import MicroPythonNode
-from toolkit.devices.button import Button
-from toolkit.devices.led import Led
 
 TWO_ROOMS = REPO / "installations/two-rooms"
 #: The entrance node's two devices on a Pico W: the configure lines of the serial protocol.

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from museokit.core.config import InstallationError
+from museokit.net.outbox import Outbox
+from museokit.net.remote import RemoteDevice, for_node, remote_class
+from museokit.net.settings import ENV_BROKER, plan, resolve
 from tests.conftest import REPO, device
-from toolkit.core.config import InstallationError
-from toolkit.net.outbox import Outbox
-from toolkit.net.remote import RemoteDevice, for_node, remote_class
-from toolkit.net.settings import ENV_BROKER, plan, resolve
 
 TWO_ROOMS = REPO / "installations/two-rooms"
 NODES = '[installation]\nname = "t"\nnode = "hall"\n\n[[nodes]]\nid = "hall"\n\n[[nodes]]\nid = "door"\n\n'
@@ -64,7 +64,7 @@ def test_the_lead_runs_everything_and_sees_other_nodes_devices_as_remote(install
 
 
 def test_remote_devices_keep_the_kind_events_and_command_signatures():
-    from toolkit.devices.led import Led
+    from museokit.devices.led import Led
 
     proxy = remote_class(Led)
     assert proxy is remote_class(Led) and proxy.kind == "led" and proxy.events == Led.events
@@ -96,7 +96,7 @@ def test_without_a_broker_every_node_runs_here_and_node_alone_is_refused(install
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "toolkit.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "museokit.cli", *args], capture_output=True, text=True,
                           timeout=30, env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
 
 
@@ -111,7 +111,7 @@ def test_cli_refuses_a_bad_broker_address_and_an_unknown_node(tmp_path):
 
 
 def test_checking_a_two_node_piece_imports_no_paho():
-    code = (f"import sys, toolkit.cli as c; c.main(['check', {str(TWO_ROOMS)!r}]);"
+    code = (f"import sys, museokit.cli as c; c.main(['check', {str(TWO_ROOMS)!r}]);"
             "print('paho' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, "PYTHONPATH": str(REPO)})

@@ -9,13 +9,13 @@ import subprocess
 
 import pytest
 
+from museokit.core.config import load_installation
+from museokit.core.runtime import Runtime
+from museokit.net.link import Link
+from museokit.net.remote import simulated
+from museokit.net.settings import plan
 from tests.conftest import REPO, write_installation
 from tests.net_fixtures import WAIT, wait_for
-from toolkit.core.config import load_installation
-from toolkit.core.runtime import Runtime
-from toolkit.net.link import Link
-from toolkit.net.remote import simulated
-from toolkit.net.settings import plan
 
 TWO_ROOMS = REPO / "installations/two-rooms"
 PREFIX = "museokit/two_rooms"

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from museokit.core.config import load_installation
+from museokit.net.payload import PayloadError, command_arguments, sim_argument
 from tests.conftest import REPO
 from tests.net_fixtures import WAIT, wait_for
-from toolkit.core.config import load_installation
-from toolkit.net.payload import PayloadError, command_arguments, sim_argument
 
 TWO_ROOMS = REPO / "installations/two-rooms"
 PREFIX = "museokit/two_rooms/entrance"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from museokit.core.pins import PinRef
 from tests.conftest import device
 from tests.test_cli import museokit
 from tests.test_config import line, the_problem
-from toolkit.core.pins import PinRef
 
 
 @pytest.mark.parametrize("name", ["17", '"GPIO17"', '"BCM17"', '"BOARD11"', '"J8:11"', '"j8:11"'])

@@ -10,8 +10,8 @@ from tests.conftest import REPO, write_installation
 from tests.test_cli import MUSEOKIT
 
 FOG_MACHINE = '''
-from toolkit.core.device import Device, command
-from toolkit.core.options import Option
+from museokit.core.device import Device, command
+from museokit.core.options import Option
 
 
 class FogMachine(Device):

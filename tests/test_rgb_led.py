@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from museokit.core.device import CommandError
+from museokit.core.waveforms import Pulse
 from tests.conftest import device, option_problem
-from toolkit.core.device import CommandError
-from toolkit.core.waveforms import Pulse
 
 PINS = "red = 17\ngreen = 27\nblue = 22\n"
 RGB = device("eye", "rgb_led", PINS)

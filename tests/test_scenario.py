@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import (
+from museokit.core.config import Installation, load_installation
+from museokit.sim.scenario import (
     CLICK_TIME,
     DEFAULT_WINDOW,
     CommandStep,
@@ -22,7 +23,6 @@ from sim.scenario import (
     run_scenario,
 )
 from tests.conftest import REPO
-from toolkit.core.config import Installation, load_installation
 
 HELLO = REPO / "installations/hello-button"
 
@@ -45,7 +45,7 @@ PIECE = """
     name = "engaged"
 """
 BEHAVIOUR = """
-    from toolkit import after, goto, on
+    from museokit import after, goto, on
 
     @on("door.pressed")
     def light_up():

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sim.harness import Harness
+from museokit.core.clock import VirtualClock
+from museokit.ops.display_power import Cec, DisplayPower, Vcgencmd, WlrRandr, choose, follow_schedule
+from museokit.sim.harness import Harness
 from tests.conftest import device
 from tests.test_config import line, the_problem
-from toolkit.core.clock import VirtualClock
-from toolkit.ops.display_power import Cec, DisplayPower, Vcgencmd, WlrRandr, choose, follow_schedule
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import serial
 
+from museokit.backends.serial.ports import close_port
 from tests.conftest import device
 from tests.live import Live
 from tests.serial_peer import ScriptedBoard, signed
-from toolkit.backends.serial.ports import close_port
 
 BOARD = "3FA29C01"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from museokit.backends.serial import boards
+from museokit.cli import main
 from tests.serial_peer import ScriptedBoard
-from toolkit.backends.serial import boards
-from toolkit.cli import main
 
 
 @pytest.fixture

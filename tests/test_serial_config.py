@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
+from museokit.core.config import InstallationError
 from tests.conftest import REPO, device
-from toolkit.core.config import InstallationError
 
 HEAD = '[installation]\nname = "t"\nbackend = "serial"\n\n'
 
@@ -62,7 +62,7 @@ def test_check_names_the_file_and_line_of_a_tag_reader_on_a_board(tmp_path):
     folder.mkdir()
     (folder / "installation.toml").write_text(
         HEAD + device("reader", "tag_reader", 'board = "3FA29C01"\npin = "D10"'))
-    out = subprocess.run([sys.executable, "-m", "toolkit.cli", "check", str(folder)], cwd=REPO,
+    out = subprocess.run([sys.executable, "-m", "museokit.cli", "check", str(folder)], cwd=REPO,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode != 0
     said = out.stdout + out.stderr
@@ -77,7 +77,7 @@ def test_pins_on_a_board_are_shared_whatever_their_spelling(installation):
 
 
 def test_check_of_a_serial_installation_does_not_import_pyserial():
-    code = ("import sys; from toolkit.cli import main; "
+    code = ("import sys; from museokit.cli import main; "
             "rc = main(['check', 'installations/object-plinth']); "
             "print(rc, 'serial' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
@@ -87,12 +87,12 @@ def test_check_of_a_serial_installation_does_not_import_pyserial():
 
 def test_any_device_asking_a_board_for_tags_is_refused_at_start():
     """A brick of another kind that reads tags gets the same answer when it opens."""
-    from toolkit.backends.serial.backend import NO_RFID, SerialBackend
-    from toolkit.core.backend import BackendError
-    from toolkit.core.bus import Bus
-    from toolkit.core.clock import VirtualClock
-    from toolkit.core.loop import Loop
-    from toolkit.core.pins import PinRef
+    from museokit.backends.serial.backend import NO_RFID, SerialBackend
+    from museokit.core.backend import BackendError
+    from museokit.core.bus import Bus
+    from museokit.core.clock import VirtualClock
+    from museokit.core.loop import Loop
+    from museokit.core.pins import PinRef
 
     backend = SerialBackend(Loop(VirtualClock(), Bus()))
     with pytest.raises(BackendError) as refused:

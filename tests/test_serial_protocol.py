@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.backends.serial.protocol import (
+from museokit.backends.serial.protocol import (
     MAX_LINE,
     BoardEvent,
     Counters,
@@ -37,7 +37,7 @@ def test_a_line_over_the_limit_is_never_sent():
 
 def test_the_longest_pixel_line_fits_and_one_more_colour_would_not():
     """PROTOCOL.md 3.3's limit, with MicroPython's largest index (its strips take 256)."""
-    from toolkit.backends.serial.protocol import PIXELS_PER_LINE
+    from museokit.backends.serial.protocol import PIXELS_PER_LINE
     assert PIXELS_PER_LINE == 15
     assert len(encode(65535, "px", "D13", 255, *["FFFFFF"] * PIXELS_PER_LINE)) <= MAX_LINE
     with pytest.raises(ValueError, match="over the protocol's 128"):
@@ -84,5 +84,5 @@ def test_sequence_numbers_wrap_from_65535_to_1():
 
 
 def _sum(body: bytes) -> int:
-    from toolkit.backends.serial.protocol import checksum
+    from museokit.backends.serial.protocol import checksum
     return checksum(body)

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import load_scenario, run_scenario
+from museokit.core.config import load_installation
+from museokit.sim.scenario import load_scenario, run_scenario
 from tests.board_driver import BoardDriver
 from tests.conftest import REPO, device
 from tests.live import Live
 from tests.simboard import BOARDS, ECHO_SKETCH, SimAvrBoard
-from toolkit.core.config import load_installation
 
 EXAMPLE = REPO / "installations" / "object-plinth"
 BOARD = "3FA29C01"  # the id in the example's installation.toml

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from museokit.core.bus import Bus
+from museokit.core.clock import RealClock
+from museokit.core.config import load_installation
+from museokit.core.loop import Loop
+from museokit.ops.sdnotify import SystemdNotifier, watchdog_interval
+from museokit.ops.service import ServiceError, Systemd, render_unit, unit_name
 from tests.conftest import ONE_BUTTON, REPO, write_installation
 from tests.test_cli import MUSEOKIT, museokit
-from toolkit.core.bus import Bus
-from toolkit.core.clock import RealClock
-from toolkit.core.config import load_installation
-from toolkit.core.loop import Loop
-from toolkit.ops.sdnotify import SystemdNotifier, watchdog_interval
-from toolkit.ops.service import ServiceError, Systemd, render_unit, unit_name
 
 HELLO = REPO / "installations/hello-button"
 
@@ -40,7 +40,7 @@ def test_the_unit_passes_systemd_analyze_verify(tmp_path):
     assert result.returncode == 0, result.stderr
     assert unit.name not in result.stderr  # no warning about our unit
     for line in ("Type=notify", "Restart=always", "After=sound.target network-online.target",
-                 "WatchdogSec=30", f"ExecStart={sys.executable} -m toolkit.cli run {HELLO}"):
+                 "WatchdogSec=30", f"ExecStart={sys.executable} -m museokit.cli run {HELLO}"):
         assert line in text.splitlines()
     assert unit.name == "museokit-demo.service"
 

@@ -7,13 +7,13 @@ import time
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from sim.live import LiveSession
-from sim.record import Recorder
-from sim.scenario import load_scenario, run_scenario
+from museokit.core.config import load_installation
+from museokit.sim.live import LiveSession
+from museokit.sim.record import Recorder
+from museokit.sim.scenario import load_scenario, run_scenario
 from tests.conftest import REPO
 from tests.sim_live_helpers import LAMP_ON, label, live_piece, save, wait_for
 from tests.test_cli import MUSEOKIT
-from toolkit.core.config import load_installation
 
 HELLO = REPO / "installations" / "hello-button"
 
@@ -60,7 +60,7 @@ def test_a_reload_restarts_the_recording(tmp_path):
     with recorded_piece(tmp_path / "piece", recorders) as session:
         session.act("dist", "value", "80")
         wait_for(lambda: session.runtime.devices["dist"].state["distance"] == 80, "a reading of 80 cm")
-        save(tmp_path / "piece" / "behaviour.py", "from toolkit import on\n\n"
+        save(tmp_path / "piece" / "behaviour.py", "from museokit import on\n\n"
              "@on('door.pressed')\ndef light():\n    lamp.blink()\n")
         assert session.reload_if_changed() is True
         wait_for(lambda: session.runtime.devices["dist"].state["distance"] == 80, "80 cm again")

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from sim.live import LiveSession
+from museokit.core.clock import ScaledClock
+from museokit.sim.live import LiveSession
 from tests.sim_live_helpers import PIECE, label, live_piece, save, wait_for
-from toolkit.core.clock import ScaledClock
 
 
 def press_and_release(session: LiveSession) -> None:
@@ -24,7 +24,7 @@ def test_an_edit_of_the_behaviour_takes_effect(tmp_path):
         press_and_release(session)
         wait_for(lambda: label(session, "lamp") == "on", "lamp on")
         save(tmp_path / "piece" / "behaviour.py",
-             "from toolkit import on\n\n@on('door.pressed')\ndef light():\n    lamp.blink()\n")
+             "from museokit import on\n\n@on('door.pressed')\ndef light():\n    lamp.blink()\n")
         assert session.reload_if_changed() is True
         assert session.runtime is not first and not first.started
         assert session.error is None and session.reloads == 1
@@ -34,7 +34,7 @@ def test_an_edit_of_the_behaviour_takes_effect(tmp_path):
 
 
 @pytest.mark.parametrize("file, broken, where", [
-    ("behaviour.py", "from toolkit import on\n\n@on('door.pressed')\ndef light(:\n    lamp.on()\n",
+    ("behaviour.py", "from museokit import on\n\n@on('door.pressed')\ndef light(:\n    lamp.on()\n",
      "behaviour.py:4"),
     ("installation.toml", PIECE.replace('kind = "led"', 'kind = "lde"'), "installation.toml:10"),
     ("installation.toml", PIECE + "\n[[devices]\n", "installation.toml:"),

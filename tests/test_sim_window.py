@@ -13,13 +13,13 @@ from pathlib import Path
 import pygame
 import pytest
 
-from sim.live import LiveSession
-from sim.window import SimWindow
+from museokit.core.config import load_installation
+from museokit.media import samples
+from museokit.sim.live import LiveSession
+from museokit.sim.window import SimWindow
 from tests.conftest import REPO, device, write_installation
 from tests.sim_live_helpers import LAMP_ON, PIECE, label, save
 from tests.test_cli import MUSEOKIT
-from toolkit.core.config import load_installation
-from toolkit.media import samples
 
 HELLO = REPO / "installations" / "hello-button"
 SHOTS = Path(os.environ.get("MUSEOKIT_TEST_SCREENSHOTS", "/tmp/museokit-test-screenshots"))

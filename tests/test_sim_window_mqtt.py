@@ -13,13 +13,13 @@ import subprocess
 
 import pytest
 
-from sim.live import LiveSession
+from museokit.core.config import load_installation
+from museokit.net.remote import simulated
+from museokit.net.settings import plan
+from museokit.sim.live import LiveSession
 from tests.conftest import REPO
 from tests.net_fixtures import MUSEOKIT, wait_for
 from tests.test_sim_window import Shown, display, xvfb  # noqa: F401 (fixtures)
-from toolkit.core.config import load_installation
-from toolkit.net.remote import simulated
-from toolkit.net.settings import plan
 
 TWO_ROOMS = REPO / "installations" / "two-rooms"
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from toolkit.core.events import Event, split_key
-from toolkit.core.topics import Topic, format_topic, parse_topic
+from museokit.core.events import Event, split_key
+from museokit.core.topics import Topic, format_topic, parse_topic
 
 
 @pytest.mark.parametrize(("topic", "text"), [

@@ -6,12 +6,12 @@ import logging
 import threading
 import time
 
+from museokit.vision.cv import cv2, np
+from museokit.vision.drivers import LatestFrame
+from museokit.vision.sources import GeneratedSource, SourceLost, VideoFileSource, open_source
+from museokit.vision.synth import Scene, Show, marker_at, write_video
 from tests.conftest import ONE_BUTTON
 from tests.vision_kit import camera_toml, seen, trigger, watch
-from toolkit.vision.cv import cv2, np
-from toolkit.vision.drivers import LatestFrame
-from toolkit.vision.sources import GeneratedSource, SourceLost, VideoFileSource, open_source
-from toolkit.vision.synth import Scene, Show, marker_at, write_video
 
 MARKER_7 = Scene([Show(0.5, None, marker_at(7, (320, 240)))])
 
@@ -67,8 +67,8 @@ def test_a_camera_unplugged_mid_run_on_the_real_clock(harness):
             raise SourceLost("webcam 0 stopped giving frames (unplugged?)")
         return MARKER_7.frame(t)
 
-    from toolkit.core.config import load_installation
-    from toolkit.core.runtime import Runtime
+    from museokit.core.config import load_installation
+    from museokit.core.runtime import Runtime
 
     h = harness(camera_toml(trigger("marker"), options="retry = 0.2\nfps = 20"))
     runtime = Runtime(load_installation(h.installation.folder), backend_override="sim")
@@ -167,8 +167,8 @@ def test_no_frame_is_stored_unless_save_frames_is_set(harness, tmp_path):
 
 
 def test_debug_window_without_a_display_says_so_once_and_keeps_watching(harness, caplog):
-    from toolkit.core.config import load_installation
-    from toolkit.core.runtime import Runtime
+    from museokit.core.config import load_installation
+    from museokit.core.runtime import Runtime
 
     h = harness(camera_toml(trigger("marker"), options="debug_window = true\nfps = 20"))
     runtime = Runtime(load_installation(h.installation.folder), backend_override="sim")

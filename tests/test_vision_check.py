@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from museokit.cli import main
+from museokit.core.config import InstallationError
+from museokit.core.tomlmap import key_lines
 from tests.conftest import write_installation
 from tests.vision_kit import LEFT_RIGHT, camera_toml, trigger
-from toolkit.cli import main
-from toolkit.core.config import InstallationError
-from toolkit.core.tomlmap import key_lines
 
 
 def problems(installation, toml: str) -> list[tuple[int | None, str, str]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from museokit.vision.synth import Scene, Show, box_at, marker_at, moving_box, qr_at
 from tests.vision_kit import LEFT_RIGHT, camera_toml, seen, trigger, watch
-from toolkit.vision.synth import Scene, Show, box_at, marker_at, moving_box, qr_at
 
 RED, BLUE, WHITE = (0, 0, 230), (230, 60, 0), (235, 235, 235)
 

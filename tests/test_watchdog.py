@@ -6,10 +6,10 @@ import logging
 import threading
 import time
 
+from museokit.core.bus import Bus
+from museokit.core.events import Event
+from museokit.core.watchdog import Watchdog
 from tests.test_cli import sim_door_for
-from toolkit.core.bus import Bus
-from toolkit.core.events import Event
-from toolkit.core.watchdog import Watchdog
 
 
 def press() -> Event:
@@ -115,7 +115,7 @@ def test_quick_handlers_never_warn(caplog):
 def test_museokit_names_a_blocking_handler_and_keeps_running(tmp_path):
     result = sim_door_for(tmp_path, """\
         import time
-        from toolkit import on
+        from museokit import on
 
         @on("door.pressed")
         def long_story():

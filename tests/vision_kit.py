@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sim.harness import Harness
-from toolkit.vision.sources import GeneratedSource
-from toolkit.vision.synth import Scene
+from museokit.sim.harness import Harness
+from museokit.vision.sources import GeneratedSource
+from museokit.vision.synth import Scene
 
 LEFT_RIGHT = """
 [devices.zones]

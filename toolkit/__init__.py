@@ -2,9 +2,9 @@
 
 Behaviour modules import their vocabulary from here::
 
-    from toolkit import on, after, every, goto
+    from museokit import on, after, every, goto
 
-The names are resolved lazily so that `import toolkit` stays cheap on a Pi Zero.
+The names are resolved lazily so that `import museokit` stays cheap on a Pi Zero.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ _BEHAVIOUR_API = {
 
 def __getattr__(name: str) -> Any:
     if name in _BEHAVIOUR_API:
-        from toolkit.core import behaviour
+        from museokit.core import behaviour
 
         return getattr(behaviour, name)
-    raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
+    raise AttributeError(f"module 'museokit' has no attribute {name!r}")

@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit import __version__
+from museokit import __version__
 
 if TYPE_CHECKING:
-    from sim.live import LiveSession
-    from toolkit.core.config import Installation
-    from toolkit.core.runtime import Runtime
+    from museokit.core.config import Installation
+    from museokit.core.runtime import Runtime
+    from museokit.sim.live import LiveSession
 
 log = logging.getLogger("museokit")
 
@@ -162,8 +162,8 @@ def _setup_logging(args: argparse.Namespace) -> None:
 
 def load_or_report(path: str) -> Installation | None:
     """The checked installation, or None after printing every problem."""
-    from toolkit.core.config import InstallationError, load_installation
-    from toolkit.core.plugins import PluginError
+    from museokit.core.config import InstallationError, load_installation
+    from museokit.core.plugins import PluginError
 
     try:
         inst = load_installation(path)
@@ -186,8 +186,8 @@ def print_issues(issues: Sequence[object]) -> None:
 
 
 def start_or_report(runtime: Runtime | LiveSession) -> bool:
-    from toolkit.core.config import InstallationError
-    from toolkit.core.runtime import StartError
+    from museokit.core.config import InstallationError
+    from museokit.core.runtime import StartError
 
     try:
         runtime.start()
@@ -245,7 +245,7 @@ def _serve(runtime: Runtime, display: str | None, kiosk: bool) -> None:
     if not any(getattr(d.cls, "draw", None) for d in runtime.installation.devices):
         runtime.run_forever()
         return
-    from toolkit.media.display import DisplayHost, default_mode, screens_of
+    from museokit.media.display import DisplayHost, default_mode, screens_of
 
     host = DisplayHost(runtime, screens_of(runtime), display or default_mode(kiosk))
     try:
@@ -257,14 +257,14 @@ def _serve(runtime: Runtime, display: str | None, kiosk: bool) -> None:
 # -- commands ------------------------------------------------------------------------
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from toolkit.core.runtime import Runtime
+    from museokit.core.runtime import Runtime
 
     inst = load_or_report(args.path)
     joined = node_plan(inst, args) if inst is not None else None
     if joined is None:
         return EXIT_FAILED
     inst, settings = joined
-    from toolkit.ops.sdnotify import SystemdNotifier
+    from museokit.ops.sdnotify import SystemdNotifier
 
     runtime = Runtime(inst, backend=args.backend)
     link = _link(runtime, settings)
@@ -272,7 +272,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     backends = ", ".join(sorted(set(runtime.device_backend.values()))) or "no backend"
     if inst.schedule is not None:
-        from toolkit.ops.display_power import choose, follow_schedule
+        from museokit.ops.display_power import choose, follow_schedule
 
         follow_schedule(runtime.bus, choose(inst.schedule.display))
     notifier = SystemdNotifier(runtime.loop)  # READY=1 and watchdog pings under systemd
@@ -286,7 +286,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def node_plan(inst: Installation, args: argparse.Namespace) -> tuple[Installation, Any] | None:
     """The installation as this node runs it, and its broker settings (or None)."""
-    from toolkit.net.settings import plan
+    from museokit.net.settings import plan
 
     try:
         return plan(inst, args.node, broker=args.broker, state_dir=args.state_dir,
@@ -302,7 +302,7 @@ def _link(runtime: Runtime, settings: Any) -> Any:
     if settings is None:
         return None
     try:
-        from toolkit.net.link import Link
+        from museokit.net.link import Link
     except ImportError as exc:
         print(f"museokit: joining a broker needs paho-mqtt ({exc}): "
               "pip install 'museokit[mqtt]'", file=sys.stderr)
@@ -328,8 +328,8 @@ def _start_linked(runtime: Runtime, link: Any) -> bool:
 def _where(link: Any) -> str:
     return f"; node {link.node} on broker {link.settings.url}" if link else ""
 def cmd_check(args: argparse.Namespace) -> int:
-    from toolkit.core.clock import VirtualClock
-    from toolkit.core.runtime import Runtime
+    from museokit.core.clock import VirtualClock
+    from museokit.core.runtime import Runtime
 
     inst = load_or_report(args.path)
     if inst is None:
@@ -341,7 +341,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     runtime.close()
     if any(getattr(d.cls, "media_commands", ()) for d in inst.devices):
-        from toolkit.media.check import check_media
+        from museokit.media.check import check_media
 
         problems, checked = check_media(inst)
         if problems:
@@ -372,14 +372,14 @@ def _summary(inst: Installation) -> list[str]:
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
-    from sim.command import simulate
+    from museokit.sim.command import simulate
 
     return simulate(args)
 
 
 def cmd_boards(args: argparse.Namespace) -> int:
     try:
-        from toolkit.backends.serial import boards
+        from museokit.backends.serial import boards
     except ImportError as exc:
         print(f"museokit: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -402,7 +402,7 @@ def cmd_boards(args: argparse.Namespace) -> int:
 
 
 def cmd_service(args: argparse.Namespace) -> int:
-    from toolkit.ops.service import ServiceError, Systemd
+    from museokit.ops.service import ServiceError, Systemd
 
     inst = load_or_report(args.path)
     if inst is None:
@@ -426,8 +426,8 @@ def cmd_service(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from toolkit.ops.doctor import PROBLEM, report, run_checks
-    from toolkit.ops.service import unit_name
+    from museokit.ops.doctor import PROBLEM, report, run_checks
+    from museokit.ops.service import unit_name
 
     unit = None
     if args.path is not None:
@@ -442,7 +442,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from toolkit.templates import TemplateError, create
+    from museokit.templates import TemplateError, create
 
     try:
         created = create(Path(args.path), args.template)
@@ -469,7 +469,7 @@ def cmd_broker_config(args: argparse.Namespace) -> int:
 
 def cmd_broker_run(args: argparse.Namespace) -> int:
     """Start Mosquitto in the foreground with a fresh config (Ctrl-C stops it)."""
-    from toolkit.net.broker import BrokerError, mosquitto_command
+    from museokit.net.broker import BrokerError, mosquitto_command
 
     files = _broker_files(args)
     if files is None:
@@ -487,7 +487,7 @@ def cmd_broker_run(args: argparse.Namespace) -> int:
 
 
 def _broker_files(args: argparse.Namespace) -> Any:
-    from toolkit.net.broker import BrokerError, Tls, write_config
+    from museokit.net.broker import BrokerError, Tls, write_config
 
     inst = None
     if args.path is not None:

@@ -15,8 +15,9 @@ import json
 import time
 
 import network
-from museokit import FIRMWARE, Firmware, Refused, pin_name, sleep_ms, ticks_diff, ticks_ms
 from umqtt.simple import MQTTClient, MQTTException
+
+from museokit import FIRMWARE, Firmware, Refused, pin_name, sleep_ms, ticks_diff, ticks_ms
 
 CONFIG = "node.json"
 QUEUE = 50  # events kept while the broker is away (the oldest go first)

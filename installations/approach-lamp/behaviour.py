@@ -1,7 +1,7 @@
 """The lamp follows the visitor: dark beyond 2 m, full at 60 cm; the motor runs while
 someone is near, and for 5 s after they step back."""
 
-from toolkit import every, on
+from museokit import every, on
 
 FAR, NEAR = 200, 60  # cm
 

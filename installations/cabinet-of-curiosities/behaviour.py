@@ -4,7 +4,7 @@ Each object carries a printed ArUco marker (4x4, ids 0..49) underneath; STORIES
 maps the id to the object's name, its story and the colour of the light ring.
 """
 
-from toolkit import enter, goto, on, state
+from museokit import enter, goto, on, state
 
 INVITATION = "Posez un objet sur l'étagère · Put an object on the shelf"
 

@@ -1,6 +1,6 @@
 """hello-button behaviour: the button toggles the lamp while someone is engaged."""
 
-from toolkit import goto, on, state
+from museokit import goto, on, state
 
 
 @on("door.pressed")

@@ -14,8 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from toolkit.media import samples
-from toolkit.vision.synth import write_frames
+from museokit.media import samples
+from museokit.vision.synth import write_frames
 
 MEDIA = Path(__file__).resolve().parent / "media"
 #: Attract slides: names with accents and spaces, as curators write them.

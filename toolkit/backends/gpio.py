@@ -38,10 +38,10 @@ from gpiozero.exc import (
     SPISoftwareFallback,
 )
 
-from toolkit.core.backend import Backend, BackendError, InputChannel, OutputChannel, Pattern, Sink
-from toolkit.core.loop import Loop
-from toolkit.core.pins import PinRef, is_adc
-from toolkit.core.waveforms import Blink, Pulse
+from museokit.core.backend import Backend, BackendError, InputChannel, OutputChannel, Pattern, Sink
+from museokit.core.loop import Loop
+from museokit.core.pins import PinRef, is_adc
+from museokit.core.waveforms import Blink, Pulse
 
 log = logging.getLogger("museokit.gpio")
 

@@ -1,6 +1,6 @@
 """The `mqtt` backend: devices wired to another node, reached through the broker.
 
-It is the meeting point of the remote devices (`toolkit.net.remote`) and the
+It is the meeting point of the remote devices (`museokit.net.remote`) and the
 node's `Link`: the link creates it when the node joins a broker, remote
 devices attach to it when they open, and their commands leave through it.
 Without a broker there is nothing to reach another node with, so the entry
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from toolkit.core.backend import Backend, BackendError
-from toolkit.core.loop import Loop
+from museokit.core.backend import Backend, BackendError
+from museokit.core.loop import Loop
 
 if TYPE_CHECKING:
-    from toolkit.net.link import Link
-    from toolkit.net.remote import RemoteDevice
+    from museokit.net.link import Link
+    from museokit.net.remote import RemoteDevice
 
 
 class MqttBackend(Backend):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from toolkit.core.backend import (
+from museokit.core.backend import (
     INPUT_SIGNALS,
     OUTPUT_SIGNALS,
     Backend,
@@ -21,8 +21,8 @@ from toolkit.core.backend import (
     Sink,
     pattern_value,
 )
-from toolkit.core.loop import Loop
-from toolkit.core.pins import PinRef
+from museokit.core.loop import Loop
+from museokit.core.pins import PinRef
 
 _IDLE_LEVEL = {"digital": False, "analog": 0.0, "distance": None, "tag": None}
 

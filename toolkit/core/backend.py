@@ -31,13 +31,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from toolkit.core.loop import Loop, Timer
-from toolkit.core.options import Option
-from toolkit.core.pins import PinRef
-from toolkit.core.waveforms import Blink, PixelAnimation, Pulse
+from museokit.core.loop import Loop, Timer
+from museokit.core.options import Option
+from museokit.core.pins import PinRef
+from museokit.core.waveforms import Blink, PixelAnimation, Pulse
 
 if TYPE_CHECKING:
-    from toolkit.core.config import DeviceConfig
+    from museokit.core.config import DeviceConfig
 
 Pattern = Blink | Pulse | PixelAnimation
 

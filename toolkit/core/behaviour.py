@@ -1,6 +1,6 @@
 """The behaviour API: what a maker writes in `behaviour.py` beside the TOML.
 
-    from toolkit import on, after, goto
+    from museokit import on, after, goto
 
     @on("door.pressed")
     def toggle():
@@ -30,16 +30,16 @@ from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from toolkit.core.bus import callable_name, event_handler
-from toolkit.core.config import ConfigIssue, InstallationError
-from toolkit.core.device import Device
-from toolkit.core.events import Event
-from toolkit.core.loop import Timer
-from toolkit.core.suggest import suggest
-from toolkit.core.triggers import ANY_VALUE
+from museokit.core.bus import callable_name, event_handler
+from museokit.core.config import ConfigIssue, InstallationError
+from museokit.core.device import Device
+from museokit.core.events import Event
+from museokit.core.loop import Timer
+from museokit.core.suggest import suggest
+from museokit.core.triggers import ANY_VALUE
 
 if TYPE_CHECKING:
-    from toolkit.core.runtime import Runtime
+    from museokit.core.runtime import Runtime
 
 log = logging.getLogger("museokit.behaviour")
 

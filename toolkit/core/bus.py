@@ -23,7 +23,7 @@ from fnmatch import fnmatchcase
 from time import perf_counter
 from typing import Any
 
-from toolkit.core.events import Event
+from museokit.core.events import Event
 
 log = logging.getLogger("museokit.bus")
 

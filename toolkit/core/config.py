@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.core import plugins
-from toolkit.core.backend import Backend
-from toolkit.core.device import CommandError, Device, check_call
-from toolkit.core.events import NAME_RE
-from toolkit.core.nodes import (
+from museokit.core import plugins
+from museokit.core.backend import Backend
+from museokit.core.device import CommandError, Device, check_call
+from museokit.core.events import NAME_RE
+from museokit.core.nodes import (
     BROKER_KEYS,
     MAX_QUEUE_LIMIT,
     URL_HINT,
@@ -29,13 +29,13 @@ from toolkit.core.nodes import (
     NodeConfig,
     parse_broker_url,
 )
-from toolkit.core.options import OptionError
-from toolkit.core.pins import ADC_SPI_PINS, BUS_PINS, PinRef, bus_of, is_adc, normalise_pin
-from toolkit.core.schedule import SCHEDULE_EVENTS, SCHEDULE_ID, Schedule, parse_schedule
-from toolkit.core.states import STATES_ID, StateConfig, StateMachine
-from toolkit.core.suggest import suggest
-from toolkit.core.tomlmap import Path as KeyPath
-from toolkit.core.tomlmap import key_lines, line_of
+from museokit.core.options import OptionError
+from museokit.core.pins import ADC_SPI_PINS, BUS_PINS, PinRef, bus_of, is_adc, normalise_pin
+from museokit.core.schedule import SCHEDULE_EVENTS, SCHEDULE_ID, Schedule, parse_schedule
+from museokit.core.states import STATES_ID, StateConfig, StateMachine
+from museokit.core.suggest import suggest
+from museokit.core.tomlmap import Path as KeyPath
+from museokit.core.tomlmap import key_lines, line_of
 
 FILENAME = "installation.toml"
 DEFAULT_BEHAVIOUR = "behaviour.py"

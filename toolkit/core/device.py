@@ -22,17 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from toolkit.core.backend import Backend, InputChannel, OutputChannel, Sink
-from toolkit.core.bus import Bus, Subscription, event_handler
-from toolkit.core.clock import Clock
-from toolkit.core.events import Event
-from toolkit.core.loop import Loop, Timer
-from toolkit.core.options import Option
-from toolkit.core.pins import PinRef
-from toolkit.core.suggest import suggest
+from museokit.core.backend import Backend, InputChannel, OutputChannel, Sink
+from museokit.core.bus import Bus, Subscription, event_handler
+from museokit.core.clock import Clock
+from museokit.core.events import Event
+from museokit.core.loop import Loop, Timer
+from museokit.core.options import Option
+from museokit.core.pins import PinRef
+from museokit.core.suggest import suggest
 
 if TYPE_CHECKING:
-    from toolkit.core.config import Installation
+    from museokit.core.config import Installation
 
 log = logging.getLogger("museokit.device")
 

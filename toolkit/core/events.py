@@ -2,7 +2,7 @@
 
 An event is named `<device>.<name>` (`door.pressed`); that name maps one-to-one
 onto the MQTT topic `museokit/<site>/<node>/<device>/event/<name>` (see
-`toolkit.core.topics`).
+`museokit.core.topics`).
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from queue import Empty, SimpleQueue
 from typing import Any
 
-from toolkit.core.bus import Bus, callable_name
-from toolkit.core.clock import Clock, VirtualClock
-from toolkit.core.events import Event
+from museokit.core.bus import Bus, callable_name
+from museokit.core.clock import Clock, VirtualClock
+from museokit.core.events import Event
 
 log = logging.getLogger("museokit.loop")
 

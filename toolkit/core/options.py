@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from toolkit.core.colors import parse_color
+from museokit.core.colors import parse_color
 
 
 class OptionError(ValueError):

@@ -11,17 +11,17 @@ import logging
 import threading
 from typing import Any
 
-from toolkit.core import plugins
-from toolkit.core.backend import Backend, BackendError
-from toolkit.core.bus import Bus, Handler, Subscription
-from toolkit.core.clock import Clock, RealClock
-from toolkit.core.config import Action, Installation, RuleConfig
-from toolkit.core.device import CommandError, Device, DeviceContext
-from toolkit.core.events import Event
-from toolkit.core.loop import Loop
-from toolkit.core.schedule import SCHEDULE_ID, ScheduleKeeper
-from toolkit.core.states import STATES_ID, StateMachine
-from toolkit.core.triggers import ANY_VALUE, Lockout, Trigger
+from museokit.core import plugins
+from museokit.core.backend import Backend, BackendError
+from museokit.core.bus import Bus, Handler, Subscription
+from museokit.core.clock import Clock, RealClock
+from museokit.core.config import Action, Installation, RuleConfig
+from museokit.core.device import CommandError, Device, DeviceContext
+from museokit.core.events import Event
+from museokit.core.loop import Loop
+from museokit.core.schedule import SCHEDULE_ID, ScheduleKeeper
+from museokit.core.states import STATES_ID, StateMachine
+from museokit.core.triggers import ANY_VALUE, Lockout, Trigger
 
 log = logging.getLogger("museokit.runtime")
 
@@ -59,7 +59,7 @@ class Runtime:
     # -- start and stop ---------------------------------------------------------------
     def start(self) -> None:
         """Open every device, wire rules and behaviour. Raises StartError, closing what opened."""
-        from toolkit.core import behaviour
+        from museokit.core import behaviour
 
         inst = self.installation
         self._ctx = DeviceContext(self.loop, None, inst.node)
@@ -125,8 +125,8 @@ class Runtime:
 
     def run_forever(self) -> None:
         """Run in real time until `stop()`, with a watchdog naming handlers that block."""
-        from toolkit.core import behaviour
-        from toolkit.core.watchdog import Watchdog
+        from museokit.core import behaviour
+        from museokit.core.watchdog import Watchdog
 
         behaviour.activate(self)
         watchdog = Watchdog(self.bus)
@@ -157,7 +157,7 @@ class Runtime:
     def run_for(self, seconds: float) -> None:
         """Run everything due in the next `seconds`: at once on a virtual clock, waiting on a
         real one (the calling thread serves the loop meanwhile)."""
-        from toolkit.core import behaviour
+        from museokit.core import behaviour
 
         behaviour.activate(self)
         self.loop.run_for(seconds)
@@ -176,7 +176,7 @@ class Runtime:
 
     def simulate(self, device_id: str, action: str, arg: str | None = None) -> None:
         """Play a visitor: `press` a button, `motion` on a PIR, `tag` a reader."""
-        from toolkit.backends.sim import SimBackend
+        from museokit.backends.sim import SimBackend
 
         values = self.visitor_values(device_id, action, arg)
         backend = self.backends.get(self.device_backend.get(device_id, ""))

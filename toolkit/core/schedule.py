@@ -28,8 +28,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from toolkit.core.loop import Loop, Timer
-from toolkit.core.suggest import suggest
+from museokit.core.loop import Loop, Timer
+from museokit.core.suggest import suggest
 
 SCHEDULE_ID = "schedule"
 #: Events of the `schedule` pseudo-device: `schedule.open`, `schedule.closed`.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from toolkit.core.device import CommandError, Device, DeviceContext, command
+from museokit.core.device import CommandError, Device, DeviceContext, command
 
 STATES_ID = "states"
 

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Callable, Collection
 from typing import Any
 
-from toolkit.core.bus import Handler, Subscription
-from toolkit.core.events import Event
-from toolkit.core.loop import Loop, Timer
+from museokit.core.bus import Handler, Subscription
+from museokit.core.events import Event
+from museokit.core.loop import Loop, Timer
 
 log = logging.getLogger("museokit.triggers")
 

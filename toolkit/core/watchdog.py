@@ -4,7 +4,7 @@ A thread looks at the bus's `running` mark a few times per `slow_threshold`.
 When the same handler call is still running after the threshold, it logs a
 warning naming the handler and the event; if the handler never returns, it says
 so again every `repeat` seconds, so a hung installation explains itself in the
-log. This costs the loop nothing per event (see `toolkit.core.bus`).
+log. This costs the loop nothing per event (see `museokit.core.bus`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 
-from toolkit.core.bus import Bus
+from museokit.core.bus import Bus
 
 log = logging.getLogger("museokit.bus")
 

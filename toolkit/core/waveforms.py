@@ -3,7 +3,7 @@
 A pattern is data: `level_at(t)` says the output level `t` seconds after it
 started. A backend that can run patterns natively (gpiozero's blink/pulse, the
 firmware) takes it whole; the simulator evaluates it only when it draws; other
-backends step it on the loop's clock (`toolkit.core.backend.SoftwareAnimator`).
+backends step it on the loop's clock (`museokit.core.backend.SoftwareAnimator`).
 Nothing ticks in a headless simulation, which keeps a gallery day fast.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from toolkit.core.colors import RGB, scale
+from museokit.core.colors import RGB, scale
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit.core.backend import InputChannel
-from toolkit.core.device import CommandError, Device
-from toolkit.core.options import Option
+from museokit.core.backend import InputChannel
+from museokit.core.device import CommandError, Device
+from museokit.core.options import Option
 
 
 class Button(Device):

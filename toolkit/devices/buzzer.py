@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from toolkit.core.backend import OutputChannel
-from toolkit.core.device import CommandError, Device, command
-from toolkit.core.options import COUNT, SECONDS, Option
-from toolkit.core.waveforms import Blink
+from museokit.core.backend import OutputChannel
+from museokit.core.device import CommandError, Device, command
+from museokit.core.options import COUNT, SECONDS, Option
+from museokit.core.waveforms import Blink
 
 HZ = Option(float, 440.0, "Hz", min=20, max=20000)
 

@@ -19,10 +19,10 @@ from collections import deque
 from statistics import median_high
 from typing import Any
 
-from toolkit.core.backend import InputChannel
-from toolkit.core.device import Device
-from toolkit.core.options import Option
-from toolkit.devices.analog import Bands, parse_reading
+from museokit.core.backend import InputChannel
+from museokit.core.device import Device
+from museokit.core.options import Option
+from museokit.devices.analog import Bands, parse_reading
 
 
 class DistanceSensor(Device):

@@ -2,7 +2,7 @@
 
 The logic drives a list of channels, each at a fixed share of the LED's level
 (`_shares`): one channel at 1.0 here, three at the colour's red, green and blue
-for an RGB LED (`toolkit.devices.rgb_led`), so both dim, blink and pulse alike.
+for an RGB LED (`museokit.devices.rgb_led`), so both dim, blink and pulse alike.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from toolkit.core.backend import OutputChannel
-from toolkit.core.device import CommandError, Device, command
-from toolkit.core.options import COUNT, SECONDS, Option
-from toolkit.core.waveforms import Blink, Pulse
+from museokit.core.backend import OutputChannel
+from museokit.core.device import CommandError, Device, command
+from museokit.core.options import COUNT, SECONDS, Option
+from museokit.core.waveforms import Blink, Pulse
 
 #: A brightness; out-of-range levels are clamped to 0..1, anything not a number refused.
 LEVEL = Option(float, 1.0, "level, 0..1")

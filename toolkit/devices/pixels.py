@@ -1,7 +1,7 @@
 """PixelStrip: an addressable LED strip or ring (WS2812 / NeoPixel).
 
 Colours are names (`red`, `warm`), `#rrggbb` or `[r, g, b]`. Animations are
-`toolkit.core.waveforms.PixelAnimation` patterns (chase, breathe, rainbow,
+`museokit.core.waveforms.PixelAnimation` patterns (chase, breathe, rainbow,
 blink): the backend runs them, so nothing ticks in a simulation.
 """
 
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit.core.backend import OutputChannel
-from toolkit.core.colors import RGB, hex_color, parse_color
-from toolkit.core.device import CommandError, Device, command
-from toolkit.core.options import Option
-from toolkit.core.suggest import suggest
-from toolkit.core.waveforms import PixelAnimation
+from museokit.core.backend import OutputChannel
+from museokit.core.colors import RGB, hex_color, parse_color
+from museokit.core.device import CommandError, Device, command
+from museokit.core.options import Option
+from museokit.core.suggest import suggest
+from museokit.core.waveforms import PixelAnimation
 
 BLACK: RGB = (0, 0, 0)
 PERIOD = Option(float, 2.0, "seconds", min=0.05)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from toolkit.core.backend import OutputChannel
-from toolkit.core.device import CommandError, Device, command
-from toolkit.core.options import SECONDS, Option
+from museokit.core.backend import OutputChannel
+from museokit.core.device import CommandError, Device, command
+from museokit.core.options import SECONDS, Option
 
 
 class Relay(Device):

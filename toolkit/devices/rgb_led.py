@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from toolkit.core.colors import RGB, hex_color
-from toolkit.core.device import command
-from toolkit.core.options import Option
-from toolkit.devices.led import Led
-from toolkit.devices.pixels import color_arg
+from museokit.core.colors import RGB, hex_color
+from museokit.core.device import command
+from museokit.core.options import Option
+from museokit.devices.led import Led
+from museokit.devices.pixels import color_arg
 
 WHITE: RGB = (255, 255, 255)
 

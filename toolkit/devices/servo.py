@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit.core.backend import OutputChannel
-from toolkit.core.device import CommandError, Device, command
-from toolkit.core.options import Option
+from museokit.core.backend import OutputChannel
+from museokit.core.device import CommandError, Device, command
+from museokit.core.options import Option
 
 DEGREES = Option(float, 0.0, "degrees")
 #: Seconds a servo gets to reach its rest angle before it goes limp.

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit.core.backend import InputChannel
-from toolkit.core.device import Device
-from toolkit.core.options import Option
+from museokit.core.backend import InputChannel
+from museokit.core.device import Device
+from museokit.core.options import Option
 
 
 class TagReader(Device):

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 
-from toolkit.core.config import ConfigIssue, Installation
-from toolkit.media.files import MediaError, kind_of, resolve, sidecar
-from toolkit.media.images import load_image
-from toolkit.media.mixer import load_sound
-from toolkit.media.refs import MediaRef, media_refs
-from toolkit.media.video import VideoSource
+from museokit.core.config import ConfigIssue, Installation
+from museokit.media.files import MediaError, kind_of, resolve, sidecar
+from museokit.media.images import load_image
+from museokit.media.mixer import load_sound
+from museokit.media.refs import MediaRef, media_refs
+from museokit.media.video import VideoSource
 
 
 def check_media(inst: Installation) -> tuple[list[ConfigIssue], int]:

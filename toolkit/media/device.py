@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
-from toolkit.core.device import Device
-from toolkit.media.refs import media_refs
+from museokit.core.device import Device
+from museokit.media.refs import media_refs
 
 log = logging.getLogger("museokit.media")
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import pygame
 
-from toolkit.core.runtime import Runtime
+from museokit.core.runtime import Runtime
 
 log = logging.getLogger("museokit.display")
 

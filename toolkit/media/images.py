@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pygame
 
-from toolkit.media.files import MediaError
+from museokit.media.files import MediaError
 
 #: Largest image decoded at all: 50 Mpx is 200 MB of pixels, already a lot on a Pi.
 MAX_PIXELS = 50_000_000

@@ -13,7 +13,7 @@ from typing import Any
 
 import pygame
 
-from toolkit.media.files import MediaError
+from museokit.media.files import MediaError
 
 _lock = threading.Lock()
 #: Why the mixer could not start: asked once, not at every sound (a failed open is slow).

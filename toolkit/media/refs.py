@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.core.config import Installation
-from toolkit.media.files import kind_of
+from museokit.core.config import Installation
+from museokit.media.files import kind_of
 
 
 @dataclass(frozen=True)

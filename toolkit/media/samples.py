@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from toolkit.vision.synth import write_frames
+from museokit.vision.synth import write_frames
 
 BITS = 8
 

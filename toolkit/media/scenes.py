@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import pygame
 
-from toolkit.media import text as texts
-from toolkit.media.video import VideoSource
+from museokit.media import text as texts
+from museokit.media.video import VideoSource
 
 Color = tuple[int, int, int]
 Size = tuple[int, int]

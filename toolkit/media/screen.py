@@ -26,14 +26,14 @@ from typing import Any
 
 import pygame
 
-from toolkit.core.device import CommandError, command
-from toolkit.core.options import SECONDS, Option
-from toolkit.media import text as texts
-from toolkit.media.device import MediaDevice
-from toolkit.media.files import MediaError, kind_of, resolve, sidecar
-from toolkit.media.mixer import load_sound
-from toolkit.media.scenes import ImageScene, Scene, SlideshowScene, Style, TextScene, VideoScene
-from toolkit.media.store import MediaStore
+from museokit.core.device import CommandError, command
+from museokit.core.options import SECONDS, Option
+from museokit.media import text as texts
+from museokit.media.device import MediaDevice
+from museokit.media.files import MediaError, kind_of, resolve, sidecar
+from museokit.media.mixer import load_sound
+from museokit.media.scenes import ImageScene, Scene, SlideshowScene, Style, TextScene, VideoScene
+from museokit.media.store import MediaStore
 
 log = logging.getLogger("museokit.media")
 
@@ -175,7 +175,7 @@ class Screen(MediaDevice):
     def text(self, text: str, size: int = 64, color: Any = None, background: Any = None,
              seconds: float | None = None, then: str = "attract") -> None:
         """Show text, wrapped and centred; `size` is in pixels on a 1080-line screen."""
-        from toolkit.core.colors import parse_color
+        from museokit.core.colors import parse_color
 
         try:
             fg = self.style.text_color if color is None else parse_color(color)

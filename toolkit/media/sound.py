@@ -20,11 +20,11 @@ from typing import Any
 
 import pygame
 
-from toolkit.core.device import CommandError, command
-from toolkit.core.options import Option
-from toolkit.media.device import MediaDevice
-from toolkit.media.files import MediaError, resolve
-from toolkit.media.mixer import get_mixer, load_sound
+from museokit.core.device import CommandError, command
+from museokit.core.options import Option
+from museokit.media.device import MediaDevice
+from museokit.media.files import MediaError, resolve
+from museokit.media.mixer import get_mixer, load_sound
 
 log = logging.getLogger("museokit.media")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pygame
 
-from toolkit.media.files import MediaError, kind_of, resolve
-from toolkit.media.images import load_image
-from toolkit.media.video import VideoSource
+from museokit.media.files import MediaError, kind_of, resolve
+from museokit.media.images import load_image
+from museokit.media.video import VideoSource
 
 #: Decoded images kept (a 1080p image is 8 MB).
 MAX_IMAGES = 32

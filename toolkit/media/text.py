@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pygame
 
-from toolkit.media.files import MediaError
+from museokit.media.files import MediaError
 
 log = logging.getLogger("museokit.media")
 

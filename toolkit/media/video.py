@@ -29,7 +29,7 @@ from typing import Any
 
 import cv2
 
-from toolkit.media.files import MediaError
+from museokit.media.files import MediaError
 
 log = logging.getLogger("museokit.media")
 

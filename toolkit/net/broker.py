@@ -29,8 +29,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolkit.core.config import Installation
-from toolkit.core.topics import node_prefix
+from museokit.core.config import Installation
+from museokit.core.topics import node_prefix
 
 ADMIN = "museokit-admin"
 MAX_QUEUED = 100_000

@@ -23,9 +23,9 @@ import inspect
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from toolkit import __version__
-from toolkit.core.device import Device
-from toolkit.core.topics import Topic, format_topic
+from museokit import __version__
+from museokit.core.device import Device
+from museokit.core.topics import Topic, format_topic
 
 PREFIX = "homeassistant"
 HA_STATUS = f"{PREFIX}/status"

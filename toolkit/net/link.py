@@ -50,20 +50,20 @@ from typing import TYPE_CHECKING, Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from toolkit import __version__
-from toolkit.backends.mqtt import MqttBackend
-from toolkit.core.bus import callable_name
-from toolkit.core.device import CommandError, check_call
-from toolkit.core.events import Event
-from toolkit.core.topics import Topic, format_topic, node_prefix, parse_topic
-from toolkit.net import discovery
-from toolkit.net.outbox import Outbox
-from toolkit.net.payload import PayloadError, command_arguments, decode_json, sim_argument
-from toolkit.net.remote import BACKEND, RemoteDevice
-from toolkit.net.settings import LinkSettings
+from museokit import __version__
+from museokit.backends.mqtt import MqttBackend
+from museokit.core.bus import callable_name
+from museokit.core.device import CommandError, check_call
+from museokit.core.events import Event
+from museokit.core.topics import Topic, format_topic, node_prefix, parse_topic
+from museokit.net import discovery
+from museokit.net.outbox import Outbox
+from museokit.net.payload import PayloadError, command_arguments, decode_json, sim_argument
+from museokit.net.remote import BACKEND, RemoteDevice
+from museokit.net.settings import LinkSettings
 
 if TYPE_CHECKING:
-    from toolkit.core.runtime import Runtime
+    from museokit.core.runtime import Runtime
 
 log = logging.getLogger("museokit.net")
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from toolkit.core.events import NAME_RE
+from museokit.core.events import NAME_RE
 
 MAX_PAYLOAD = 4096
 MAX_ITEMS = 256

@@ -25,8 +25,8 @@ import functools
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from toolkit.core.config import Installation
-from toolkit.core.device import Device
+from museokit.core.config import Installation
+from museokit.core.device import Device
 
 BACKEND = "mqtt"
 

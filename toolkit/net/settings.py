@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.core.config import Installation
-from toolkit.core.nodes import URL_HINT, BrokerUrl, parse_broker_url
+from museokit.core.config import Installation
+from museokit.core.nodes import URL_HINT, BrokerUrl, parse_broker_url
 
 ENV_BROKER = "MUSEOKIT_BROKER"
 ENV_STATE = "MUSEOKIT_STATE_DIR"
@@ -75,7 +75,7 @@ def plan(inst: Installation, node: str | None, **options: Any) -> tuple[Installa
 
     Raises ValueError for an unknown node, a bad address, or `node` without a broker.
     """
-    from toolkit.net.remote import for_node
+    from museokit.net.remote import for_node
 
     settings = resolve(inst, node or inst.node, **options)
     if settings is None:

@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from queue import SimpleQueue
 
-from toolkit.core.bus import Bus
-from toolkit.core.schedule import SCHEDULE_ID
+from museokit.core.bus import Bus
+from museokit.core.schedule import SCHEDULE_ID
 
 log = logging.getLogger("museokit.display")
 

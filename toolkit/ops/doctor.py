@@ -56,11 +56,11 @@ def check_pin_factory() -> Finding:
         return Finding("pin factory", NOT_HERE, "not a Raspberry Pi: no GPIO header here; "
                        "`museokit sim` and `--backend sim` simulate the devices")
     try:
-        from toolkit.backends.gpio import pin_factory
+        from museokit.backends.gpio import pin_factory
     except ImportError:
         return Finding("pin factory", PROBLEM, "gpiozero is not installed",
                        "pip install 'museokit[gpio]' in the venv")
-    from toolkit.core.backend import BackendError
+    from museokit.core.backend import BackendError
 
     try:
         factory = pin_factory()

@@ -13,7 +13,7 @@ import os
 import socket
 from collections.abc import Mapping
 
-from toolkit.core.loop import Loop, Timer
+from museokit.core.loop import Loop, Timer
 
 log = logging.getLogger("museokit.service")
 

@@ -1,7 +1,7 @@
 """`museokit service install | status | logs | uninstall`: the installation as a systemd unit.
 
 The unit starts after sound and the network, restarts always, and uses systemd's
-watchdog: the runtime pings it from its loop (`toolkit.ops.sdnotify`), so a hung
+watchdog: the runtime pings it from its loop (`museokit.ops.sdnotify`), so a hung
 loop is restarted as surely as a crashed process. Where the unit lives and how
 systemctl and journalctl are called are injectable, so tests need no running systemd.
 """
@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolkit.core.config import Installation
+from museokit.core.config import Installation
 
 #: Seconds without a ping before systemd restarts the service (the loop pings twice as often).
 WATCHDOG_SECONDS = 30
@@ -47,7 +47,7 @@ def _quote(arg: str) -> str:
 def render_unit(inst: Installation, user: str, python: str = sys.executable,
                 watchdog: int = WATCHDOG_SECONDS) -> str:
     folder = inst.folder.resolve()
-    command = " ".join(_quote(a) for a in (python, "-m", "toolkit.cli", "run", str(folder)))
+    command = " ".join(_quote(a) for a in (python, "-m", "museokit.cli", "run", str(folder)))
     return f"""\
 # Written by `museokit service install`; `museokit service uninstall` removes it.
 [Unit]

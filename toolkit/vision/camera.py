@@ -30,16 +30,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from toolkit.core import plugins
-from toolkit.core.device import Device, OptionKey
-from toolkit.core.options import Option, OptionError
-from toolkit.core.suggest import suggest
-from toolkit.vision.cv import Frame, cv2
-from toolkit.vision.drivers import SteppedDriver, ThreadedDriver
-from toolkit.vision.pipeline import Pipeline, Processed, annotate
-from toolkit.vision.sources import FrameSource, describe_spec, open_source
-from toolkit.vision.trigger import Trigger
-from toolkit.vision.zones import UNITS, WHOLE_FRAME, build_zones, check_zones
+from museokit.core import plugins
+from museokit.core.device import Device, OptionKey
+from museokit.core.options import Option, OptionError
+from museokit.core.suggest import suggest
+from museokit.vision.cv import Frame, cv2
+from museokit.vision.drivers import SteppedDriver, ThreadedDriver
+from museokit.vision.pipeline import Pipeline, Processed, annotate
+from museokit.vision.sources import FrameSource, describe_spec, open_source
+from museokit.vision.trigger import Trigger
+from museokit.vision.zones import UNITS, WHOLE_FRAME, build_zones, check_zones
 
 log = logging.getLogger("museokit.vision")
 

@@ -23,10 +23,10 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from toolkit.core.loop import Loop
-from toolkit.vision.cv import Frame
-from toolkit.vision.pipeline import Pipeline, Processed
-from toolkit.vision.sources import FrameSource, SourceError, SourceLost
+from museokit.core.loop import Loop
+from museokit.vision.cv import Frame
+from museokit.vision.pipeline import Pipeline, Processed
+from museokit.vision.sources import FrameSource, SourceError, SourceLost
 
 log = logging.getLogger("museokit.vision")
 

@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from toolkit.vision.cv import Frame, cv2, np
-from toolkit.vision.trigger import FrameContext, Mark, Sighting, Trigger
-from toolkit.vision.zones import WHOLE_FRAME, Zone
+from museokit.vision.cv import Frame, cv2, np
+from museokit.vision.trigger import FrameContext, Mark, Sighting, Trigger
+from museokit.vision.zones import WHOLE_FRAME, Zone
 
 log = logging.getLogger("museokit.vision")
 

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.vision.cv import Frame, cv2, np
-from toolkit.vision.triggers.marker import dictionary
+from museokit.vision.cv import Frame, cv2, np
+from museokit.vision.triggers.marker import dictionary
 
 Size = tuple[int, int]
 #: Draws on a frame, given the seconds since it started showing.

@@ -22,9 +22,9 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from toolkit.core.options import Option
-from toolkit.vision.cv import Frame, cv2, np
-from toolkit.vision.zones import Zone
+from museokit.core.options import Option
+from museokit.vision.cv import Frame, cv2, np
+from museokit.vision.zones import Zone
 
 Sighting = tuple[str, Any]
 

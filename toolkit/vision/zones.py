@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit.vision.cv import cv2, np
+from museokit.vision.cv import cv2, np
 
 WHOLE_FRAME = "frame"
 UNITS = ("fraction", "pixels")

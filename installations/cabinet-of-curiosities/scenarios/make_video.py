@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from toolkit.vision.synth import Scene, Show, marker_at, write_video
+from museokit.vision.synth import Scene, Show, marker_at, write_video
 
 SHELF = (320, 360)
 VISIT = Scene([

@@ -3,6 +3,6 @@
 Importing this package does not import pyserial; finding a board does.
 """
 
-from toolkit.backends.serial.backend import SerialBackend
+from museokit.backends.serial.backend import SerialBackend
 
 __all__ = ["SerialBackend"]

@@ -15,10 +15,10 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from toolkit.backends.serial.link import BoardLink, LinkOptions, Words
-from toolkit.backends.serial.ports import BoardFinder
-from toolkit.backends.serial.protocol import BOARD_ID_RE, PIXELS_PER_LINE
-from toolkit.core.backend import (
+from museokit.backends.serial.link import BoardLink, LinkOptions, Words
+from museokit.backends.serial.ports import BoardFinder
+from museokit.backends.serial.protocol import BOARD_ID_RE, PIXELS_PER_LINE
+from museokit.core.backend import (
     INPUT_SIGNALS,
     OUTPUT_SIGNALS,
     Backend,
@@ -27,13 +27,13 @@ from toolkit.core.backend import (
     OutputChannel,
     Sink,
 )
-from toolkit.core.loop import Loop
-from toolkit.core.options import Option
-from toolkit.core.pins import PinRef
-from toolkit.core.suggest import suggest
+from museokit.core.loop import Loop
+from museokit.core.options import Option
+from museokit.core.pins import PinRef
+from museokit.core.suggest import suggest
 
 if TYPE_CHECKING:
-    from toolkit.core.config import DeviceConfig
+    from museokit.core.config import DeviceConfig
 
 log = logging.getLogger("museokit.serial")
 

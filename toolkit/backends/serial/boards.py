@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 import time
 
-from toolkit.backends.serial.ports import probe, usb_ports
-from toolkit.backends.serial.protocol import (
+from museokit.backends.serial.ports import probe, usb_ports
+from museokit.backends.serial.protocol import (
     BOARD_ID_RE,
     Counters,
     LineFramer,

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from toolkit.backends.serial.ports import BoardFinder, Found, close_port
-from toolkit.backends.serial.protocol import (
+from museokit.backends.serial.ports import BoardFinder, Found, close_port
+from museokit.backends.serial.protocol import (
     PROTOCOL_VERSION,
     BoardEvent,
     Counters,
@@ -40,7 +40,7 @@ from toolkit.backends.serial.protocol import (
     next_seq,
     parse,
 )
-from toolkit.core.loop import Loop
+from museokit.core.loop import Loop
 
 if TYPE_CHECKING:
     import serial

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from toolkit.backends.serial.protocol import (
+from museokit.backends.serial.protocol import (
     MAGIC,
     Counters,
     Greeting,

@@ -4,7 +4,7 @@ Every device is a global named by its id (`button`, `light`). Try changing a
 line, then `museokit sim .` and type `press button`.
 """
 
-from toolkit import on
+from museokit import on
 
 
 @on("button.held")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from toolkit.core.options import Option
-from toolkit.core.suggest import suggest
-from toolkit.vision.cv import Frame, cv2, np
-from toolkit.vision.trigger import FrameContext, Sighting, Steady, Trigger
+from museokit.core.options import Option
+from museokit.core.suggest import suggest
+from museokit.vision.cv import Frame, cv2, np
+from museokit.vision.trigger import FrameContext, Sighting, Steady, Trigger
 
 #: OpenCV hue (0..179) ranges of each colour name; red wraps around 0.
 HUES: dict[str, tuple[tuple[int, int], ...]] = {

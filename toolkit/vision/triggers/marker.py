@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from toolkit.core.options import Option
-from toolkit.vision.cv import Frame, cv2
-from toolkit.vision.trigger import FrameContext, Sighting, Sightings, Trigger
+from museokit.core.options import Option
+from museokit.vision.cv import Frame, cv2
+from museokit.vision.trigger import FrameContext, Sighting, Sightings, Trigger
 
 DICTIONARIES = ("4X4_50", "4X4_100", "4X4_250", "5X5_50", "5X5_100", "5X5_250", "6X6_50",
                 "6X6_250", "7X7_50", "ARUCO_ORIGINAL", "APRILTAG_36h11")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from toolkit.core.options import Option
-from toolkit.vision.cv import Frame
-from toolkit.vision.trigger import FrameContext, Sighting, Sightings, Trigger
+from museokit.core.options import Option
+from museokit.vision.cv import Frame
+from museokit.vision.trigger import FrameContext, Sighting, Sightings, Trigger
 
 
 class Presence(Trigger):
