@@ -294,7 +294,14 @@ class Device:
 
     # -- gpiozero-style callbacks ------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
-        if name.startswith("when_") and name[5:] in type(self).all_events():
+        if name.startswith("when_"):
+            events = type(self).all_events()
+            if name[5:] not in events:
+                # Like gpiozero: a misspelled callback must not be silently kept.
+                callbacks = [f"when_{e}" for e in events]
+                hint = suggest(name, callbacks) or f"its callbacks: {', '.join(callbacks)}"
+                raise AttributeError(f"{self.id} ({self.kind}) has no event {name[5:]!r} for "
+                                     f"{name} — {hint}")
             self._set_when(name[5:], value)
         object.__setattr__(self, name, value)
 
