@@ -70,6 +70,9 @@ class _Linter(ast.NodeVisitor):
         # `global x` then `x = 1` in a function binds x in the module too.
         self.bound |= {s.get_name() for t in _all_tables(module) for s in t.get_symbols()
                        if s.is_declared_global() and s.is_assigned()}
+        #: Names bound in a class body, which its methods reach only as `self.name`.
+        self.class_names = {s.get_name(): t.get_name() for t in _all_tables(module)
+                            if t.get_type() == "class" for s in t.get_symbols() if s.is_local()}
         self.star = False
         #: Names bound to a device by `from museokit.installation import door [as d]`.
         self.imported: dict[str, str] = {}
@@ -167,6 +170,8 @@ class _Linter(ast.NodeVisitor):
             return
         if name in API:
             hint = f"import it: from museokit import {name}"
+        elif name in self.class_names:
+            hint = f"inside class {self.class_names[name]}, write self.{name}"
         else:
             known = [*self.bound, *self.devices, *INJECTED, *API]
             hint = suggest(name, known) or suggest(name, dir(builtins))
