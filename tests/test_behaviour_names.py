@@ -136,6 +136,9 @@ BAD = [
     pytest.param("from museokit.installation import dor\n",
                  "behaviour.py:1: installation.toml has no device 'dor' — did you mean 'door'?",
                  id="unknown-device-import"),
+    pytest.param("from museokit import device\n\ndevice('lamb').on()\n",
+                 "behaviour.py:3: installation.toml has no device 'lamb' — did you mean 'lamp'?",
+                 id="device-call"),
     pytest.param("from museokit.installation import *\n",
                  "behaviour.py:1: `from museokit.installation import *` imports no device — name "
                  "them: from museokit.installation import door, lamp", id="star-import"),

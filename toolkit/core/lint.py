@@ -74,6 +74,8 @@ class _Linter(ast.NodeVisitor):
         self.class_names = {s.get_name(): t.get_name() for t in _all_tables(module)
                             if t.get_type() == "class" for s in t.get_symbols() if s.is_local()}
         self.star = False
+        #: Names bound by `from museokit import device [as d]`, to check `device("dor")`.
+        self.api: dict[str, str] = {}
         #: Names bound to a device by `from museokit.installation import door [as d]`.
         self.imported: dict[str, str] = {}
         self.issues: list[ConfigIssue] = []
@@ -94,6 +96,8 @@ class _Linter(ast.NodeVisitor):
             # Known before any function body is read, wherever the import line is.
             self.imported = {a.asname or a.name: a.name for n in imports for a in n.names
                              if n.module == INSTALLATION_MODULE and a.name in self.devices}
+            self.api = {a.asname or a.name: a.name for n in imports for a in n.names
+                        if n.module == "museokit"}
         if not isinstance(node, _SCOPES):
             super().visit(node)
             return
@@ -178,6 +182,16 @@ class _Linter(ast.NodeVisitor):
             hint = hint or "define it, import it, or declare a device with this id"
         self.issue(node, f"undefined name {name!r}", hint)
 
+    def visit_Call(self, node: ast.Call) -> None:
+        self.generic_visit(node)
+        func, args = node.func, node.args
+        if (isinstance(func, ast.Name) and self.api.get(func.id) == "device" and args
+                and self.is_global(func.id) and isinstance(args[0], ast.Constant)
+                and isinstance(args[0].value, str) and args[0].value not in self.devices):
+            hint = (suggest(args[0].value, self.devices)
+                    or f"its devices: {', '.join(self.devices) or 'none'}")
+            self.issue(node, f"{self.toml} has no device {args[0].value!r}", hint)
+
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self.generic_visit(node)
         dev_id = self.device_of(node.value)
@@ -194,6 +208,8 @@ class _Linter(ast.NodeVisitor):
             return
         if isinstance(node.ctx, ast.Store):
             return  # a maker may keep their own value on a device
+        if hasattr(cls, attr):
+            return  # a command, a property, a method: no need to read any source
         known = device_attributes(cls)
         if known is not None and attr not in known:
             public = sorted(a for a in known if not a.startswith("_"))
@@ -213,7 +229,8 @@ _attributes: dict[type[Device], frozenset[str] | None] = {}
 def device_attributes(cls: type[Device]) -> frozenset[str] | None:
     """What a device of this class has: its class's attributes, the ones its methods set on
     `self`, and `when_<event>`. None when a class's source cannot be read (nothing is then
-    refused, rather than something wrongly)."""
+    refused, rather than something wrongly). Read only for a name the class itself lacks,
+    so a correct behaviour costs no source reading at load."""
     if cls not in _attributes:
         _attributes[cls] = _read_attributes(cls)
     return _attributes[cls]
