@@ -18,29 +18,12 @@ import pytest
 
 import museokit
 from museokit.core.config import InstallationError
-from tests.conftest import REPO, write_installation
+from tests.conftest import REPO, device, write_installation
 from tests.test_cli import museokit as run_museokit
 
-PIECE = """
-[[devices]]
-id = "door"
-kind = "button"
-pin = 17
-
-[[devices]]
-id = "lamp"
-kind = "led"
-pin = 18
-
-[[states]]
-name = "attract"
-
-[[states]]
-name = "engaged"
-
-[options]
-greeting = "hello"
-"""
+PIECE = (device("door", "button", "pin = 17") + device("lamp", "led", "pin = 18")
+         + '[[states]]\nname = "attract"\n\n[[states]]\nname = "engaged"\n\n'
+         + '[options]\ngreeting = "hello"\n')
 
 BEHAVIOURS = sorted([*REPO.glob("installations/*/behaviour.py"),
                      REPO / "toolkit" / "templates" / "basic" / "behaviour.py"])

@@ -43,8 +43,9 @@ Every `kind` an installation file can use, written from the device classes' own
 declarations (options, events, commands, wiring): `museokit explain KIND` prints
 the same for one kind. Generated — do not edit; run `{REGENERATE}`.
 Events of every kind also include `offline` and `online` (the hardware or its node
-went away or came back). In a behaviour: `@on("door.pressed")` or
-`door.when_pressed = fn`; in a rule: `when = "door.pressed"`, `do = "lamp.blink n=3"`.
+went away or came back). In a behaviour: `from museokit.installation import door`, then
+`@on("door.pressed")` or `door.when_pressed = fn`, and commands are methods
+(`lamp.blink(n=3)`); in a rule: `when = "door.pressed"`, `do = "lamp.blink n=3"`.
 """
 
 
