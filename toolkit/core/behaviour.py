@@ -59,13 +59,17 @@ def activate(runtime: Runtime) -> None:
     _last[:] = [runtime]
 
 
-def current_runtime() -> Runtime:
-    """The runtime the API acts on: the one loading or running behaviour in this thread."""
+def _runtime() -> Runtime:
     runtime = getattr(_local, "runtime", None) or (_last[0] if _last else None)
     if runtime is None:
         raise RuntimeError("no installation is running: the behaviour API works inside a "
                            "behaviour module run by `museokit run` or `museokit sim`")
     return runtime
+
+
+def current_runtime() -> Runtime:
+    """The runtime the API acts on: the one loading or running behaviour in this thread."""
+    return _runtime()
 
 
 def on(pattern: str, *, value: Any = ANY_VALUE, state: str | list[str] | None = None,
@@ -77,7 +81,7 @@ def on(pattern: str, *, value: Any = ANY_VALUE, state: str | list[str] | None = 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         from museokit.core.bus import event_handler
 
-        runtime = current_runtime()
+        runtime = _runtime()
         where = f"@on({pattern!r}) on {getattr(fn, '__name__', fn)}"
         _check_pattern(runtime, pattern, where)
         if until is not None:
@@ -99,7 +103,7 @@ def after(seconds: float, fn: Callable[..., Any] | None = None, *args: Any) -> A
     """Call `fn` once, `seconds` from now. Without fn, works as a decorator."""
     if fn is None:
         return lambda f: after(seconds, f, *args)
-    runtime = current_runtime()
+    runtime = _runtime()
     return runtime.loop.call_later(seconds, _bound(runtime, fn), *args, name=_name(fn))
 
 
@@ -107,14 +111,14 @@ def every(seconds: float, fn: Callable[..., Any] | None = None, *args: Any) -> A
     """Call `fn` every `seconds`, the first time `seconds` from now. Returns a Timer to cancel."""
     if fn is None:
         return lambda f: every(seconds, f, *args)
-    runtime = current_runtime()
+    runtime = _runtime()
     timer: Timer = runtime.loop.call_every(seconds, _bound(runtime, fn), *args, name=_name(fn))
     return timer
 
 
 def goto(state_name: str) -> None:
     """Enter a named state declared in `[[states]]`."""
-    runtime = current_runtime()
+    runtime = _runtime()
     if runtime.states is None:
         raise RuntimeError("goto() needs states: declare them as [[states]] in installation.toml")
     runtime.states.goto(state_name)
@@ -122,12 +126,12 @@ def goto(state_name: str) -> None:
 
 def state() -> str:
     """The current state's name ('' when the installation declares no states)."""
-    return current_runtime().current_state()
+    return _runtime().current_state()
 
 
 def lockout(seconds: float, until: str | None = None) -> None:
     """Ignore visitor triggers for `seconds`, or until the event `until` (whichever first)."""
-    runtime = current_runtime()
+    runtime = _runtime()
     if until is not None:
         _check_pattern(runtime, until, f"lockout(until={until!r})")
     runtime.lockout.engage(seconds, until)
@@ -135,12 +139,12 @@ def lockout(seconds: float, until: str | None = None) -> None:
 
 def device(device_id: str) -> Device:
     """The device with this id (`from museokit.installation import door` says it once)."""
-    return current_runtime().devices[device_id]
+    return _runtime().devices[device_id]
 
 
 def emit(device_id: str, name: str, value: Any = None) -> None:
     """Post a custom event, for instance `emit("story", "chapter", 2)`."""
-    current_runtime().emit(device_id, name, value)
+    _runtime().emit(device_id, name, value)
 
 
 class Options:
@@ -149,7 +153,7 @@ class Options:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        values = current_runtime().installation.options
+        values = _runtime().installation.options
         if name not in values:
             from museokit.core.suggest import suggest
 
@@ -158,7 +162,7 @@ class Options:
         return values[name]
 
     def __repr__(self) -> str:
-        return f"<museokit options {current_runtime().installation.options!r}>"
+        return f"<museokit options {_runtime().installation.options!r}>"
 
 
 #: `from museokit import options`; `options.greeting` is `greeting` of `[options]`.
@@ -179,7 +183,12 @@ def load(runtime: Runtime) -> ModuleType:
     path = runtime.installation.behaviour
     assert path is not None
     activate(runtime)
-    problems = check_behaviour(path, runtime.installation)
+    try:
+        problems = check_behaviour(path, runtime.installation)
+    except Exception as exc:  # a gap in the reader must not keep a gallery piece from starting
+        log.warning("%s was not checked before running (%s: %s); it runs unchecked",
+                    path.name, type(exc).__name__, exc)
+        problems = []
     if problems:
         raise InstallationError(problems)
     name = f"museokit_behaviour_{runtime.installation.site}"
