@@ -95,7 +95,7 @@ def section(kind: str, ep: EntryPoint) -> str:
 def _options(cls: type[Device]) -> list[str]:
     if not cls.options:
         return ["No options.", ""]
-    rows = ["### Options", "", "| option | default | accepts | what it does |", "|---|---|---|---|"]
+    rows = ["### Options", "", "| option | default | type and range | what it does |", "|---|---|---|---|"]
     for name, opt in cls.options.items():
         rows.append(f"| `{name}` | {_default(opt)} | {_cell(opt.expected())} | {_cell(opt.help)} |")
     return [*rows, ""]
