@@ -190,6 +190,7 @@ from museokit.installation import door, lamp
 
 COUNT = 0
 tags = {n: n * 2 for n in range(3)}
+pair = (lambda y: y, lambda: 0)     # two scopes on one line
 
 
 def helper(lamp, *more, door=door, **kw):

@@ -63,7 +63,10 @@ class _Linter(ast.NodeVisitor):
                  devices: dict[str, type[Device]], events: dict[str, tuple[str, ...]]) -> None:
         self.file, self.toml = file, toml
         self.devices, self.events = devices, events
-        self.tables = {(t.get_name(), t.get_lineno()): t for t in _all_tables(module)}
+        #: Scopes by (name, line), in source order (two lambdas may share a line).
+        self.tables: dict[tuple[str, int], list[symtable.SymbolTable]] = {}
+        for t in _all_tables(module):
+            self.tables.setdefault((t.get_name(), t.get_lineno()), []).append(t)
         self.stack = [module]
         module_syms = {s.get_name(): s for s in module.get_symbols()}
         self.bound = {n for n, s in module_syms.items() if s.is_local() or s.is_imported()}
@@ -112,9 +115,9 @@ class _Linter(ast.NodeVisitor):
             outer += [*node.bases, *node.keywords]
         for child in outer:
             self.visit(child)
-        table = self.tables.get((name, node.lineno))
-        if table is None:  # a scope symtable does not show (inlined): resolve it outside
-            table = self.stack[-1]
+        same_line = self.tables.get((name, node.lineno))
+        # A scope symtable does not show (an inlined comprehension) resolves outside it.
+        table = same_line.pop(0) if same_line else self.stack[-1]
         self.stack.append(table)
         try:
             for field, value in ast.iter_fields(node):
