@@ -18,6 +18,7 @@ import pytest
 
 import museokit
 from museokit.core.config import InstallationError
+from museokit.core.lint import check_behaviour
 from tests.conftest import REPO, device, write_installation
 from tests.test_cli import museokit as run_museokit
 
@@ -222,6 +223,106 @@ class Show:
 every(5, later)
 """)
     assert h.runtime.behaviour.COUNT == 0
+
+
+SHAKE_OUT = '''\
+"""Constructs a reader of names can get wrong."""
+from __future__ import annotations
+
+import asyncio
+import random as rnd
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from museokit import Event, after, device, emit, every, goto, log, on, options, state
+from museokit.installation import door, lamp
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+try:
+    import numpy as np
+except ImportError:
+    np = None
+
+
+@dataclass
+class Visit:
+    who: str
+    seen: list[str] = field(default_factory=list)
+
+    def add(self, x: str) -> Callable[[], None] | None:
+        self.seen.append(x)
+        return None
+
+
+async def later(n):
+    await asyncio.sleep(n)
+    async with asyncio.timeout(1):
+        pass
+    async for _ in aiter([]):
+        pass
+
+
+def gen():
+    yield from range(3)
+    total = 0
+    while (chunk := rnd.random()) < 0.5:
+        total += chunk
+    match total:
+        case {"k": v}:
+            return v
+        case [first, *rest]:
+            return first, rest
+        case Visit(who=w):
+            return w
+        case _:
+            pass
+    try:
+        1 / 0
+    except ZeroDivisionError as err:
+        log.info("%s", err)
+    with open(__file__) as fh, open(__file__) as gh:
+        return fh, gh
+
+
+def closure():
+    counter = 0
+
+    def inc():
+        nonlocal counter
+        counter += 1
+        return counter, door.is_pressed, lamp.is_lit
+
+    return inc
+
+
+@on("door.pressed")
+def pressed(event: Event):
+    squares = [i * i for i in range(3) if i]
+    nested = [[j for j in range(i)] for i in range(3)]
+    d = {k: v for k, v in zip("ab", (1, 2), strict=True)}
+    g = sum(x for x in squares)
+    lamp.blink(n=2)
+    door.when_held = lambda e: emit("story", "chapter", e.value)
+    device("lamp").on()
+    after(1, goto, "engaged")
+    every(5, lambda: state())
+    del d
+    print(options, nested, g, np, Visit("a").add("b"), __name__, __doc__)
+    lamp.when_finished = None
+    lambda *a, **kw: (a, kw)
+    print(f"{door.held_time:.1f} {lamp.value!r}")
+    for door_ in (door,):
+        door_.anything  # a local copy: not checked
+'''
+
+
+def test_the_check_reads_modern_python_without_a_false_alarm(installation):
+    """async, walrus, match, nonlocal, comprehensions in comprehensions, TYPE_CHECKING
+    imports, dataclass fields, lambdas in handlers: every name resolves as Python does."""
+    inst = installation(PIECE, SHAKE_OUT)
+    assert check_behaviour(inst.behaviour, inst) == []
 
 
 # -- at run time -----------------------------------------------------------------------------
