@@ -204,11 +204,11 @@ def greet():
 def test_an_exception_at_import_time_is_reported_with_file_and_line(harness, tmp_path):
     issue = load_error(harness, """
 lamp.on()
-lmap.off()
+lamp.blink(n=int("three"))
 """)
     assert (issue.file, issue.line) == (str(tmp_path / "piece" / "behaviour.py"), 5)
-    assert str(issue).startswith(f"{tmp_path / 'piece' / 'behaviour.py'}:5: NameError")
-    assert "lmap" in issue.message
+    assert str(issue).startswith(f"{tmp_path / 'piece' / 'behaviour.py'}:5: ValueError")
+    assert "three" in issue.message
     assert "did not start" in issue.hint
 
 

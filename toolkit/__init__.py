@@ -1,26 +1,34 @@
 """museokit: a toolkit for interactive museum installations.
 
-Behaviour modules import their vocabulary from here::
+Behaviour modules import their vocabulary from here, and their devices from
+`museokit.installation`::
 
-    from museokit import on, after, every, goto
+    from museokit import after, goto, on
+    from museokit.installation import door, lamp
 
-The names are resolved lazily so that `import museokit` stays cheap on a Pi Zero.
+`import museokit` loads only the behaviour API (`museokit.core.behaviour`, which
+defers the rest of the toolkit until an installation is loaded), so it stays cheap
+on a Pi Zero.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from museokit.core.behaviour import (
+    Event,
+    after,
+    device,
+    emit,
+    enter,
+    every,
+    goto,
+    lockout,
+    log,
+    on,
+    options,
+    state,
+)
 
 __version__ = "0.1.0"
 
-_BEHAVIOUR_API = {
-    "on", "after", "every", "goto", "state", "enter", "lockout", "device", "emit", "options",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _BEHAVIOUR_API:
-        from museokit.core import behaviour
-
-        return getattr(behaviour, name)
-    raise AttributeError(f"module 'museokit' has no attribute {name!r}")
+__all__ = ["Event", "__version__", "after", "device", "emit", "enter", "every", "goto", "lockout",
+           "log", "on", "options", "state"]

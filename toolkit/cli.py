@@ -1,4 +1,4 @@
-"""The `museokit` command: run, check, sim, boards, service, doctor, broker, new.
+"""The `museokit` command: run, check, sim, boards, service, doctor, broker, new, explain.
 
 Imports stay inside the commands so that `museokit run` on a Pi Zero loads only
 what its installation uses.
@@ -108,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
                                            "clock, service")
     doctor.add_argument("path", nargs="?", help="installation whose service to check too")
     doctor.set_defaults(func=cmd_doctor)
+
+    explain = sub.add_parser("explain", help="describe a device kind: options, events, commands, "
+                             "wiring and an example (docs/devices.md has every kind)")
+    explain.add_argument("kind", nargs="?", help="a kind (button, led...); without it: list the kinds")
+    explain.add_argument("--all", action="store_true", help="every installed kind, as Markdown")
+    explain.set_defaults(func=cmd_explain)
 
     new = sub.add_parser("new", help="start a new installation from a template")
     new.add_argument("path")
@@ -439,6 +445,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for line in report(findings):
         print(line)
     return EXIT_FAILED if any(f.status == PROBLEM for f in findings) else EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from museokit.reference import explain_command
+
+    if args.kind and args.all:
+        print("museokit explain: give a KIND or --all, not both", file=sys.stderr)
+        return EXIT_USAGE
+    return explain_command(args.kind, args.all)
 
 
 def cmd_new(args: argparse.Namespace) -> int:

@@ -4,7 +4,8 @@ Each object carries a printed ArUco marker (4x4, ids 0..49) underneath; STORIES
 maps the id to the object's name, its story and the colour of the light ring.
 """
 
-from museokit import enter, goto, on, state
+from museokit import enter, goto, log, on, state
+from museokit.installation import ring, screen
 
 INVITATION = "Posez un objet sur l'étagère · Put an object on the shelf"
 
@@ -19,15 +20,15 @@ UNKNOWN = ("unknown object", "This object has no story yet: ask at the desk.", "
 @on("cam.marker_placed")
 def tell_story(event):
     name, story, colour = STORIES.get(event.value, UNKNOWN)
-    log.info("story of the %s (marker %s): %s", name, event.value, story)  # noqa: F821
-    ring.fill(colour)  # noqa: F821 — devices are globals named by their id
-    screen.text(f"{name.capitalize()} — {story}")  # noqa: F821
+    log.info("story of the %s (marker %s): %s", name, event.value, story)
+    ring.fill(colour)
+    screen.text(f"{name.capitalize()} — {story}")
     goto("story")
 
 
 @enter("attract")
 def invite():
-    screen.text(INVITATION)  # noqa: F821
+    screen.text(INVITATION)
 
 
 @on("cam.marker_removed")

@@ -193,6 +193,8 @@ class ZeroOutput(OutputChannel):
 
 class GpioBackend(Backend):
     name = "gpio"
+    wiring = ("the Raspberry Pi's own header, pins by BCM number: `pin = 17`, `\"GPIO17\"` "
+              "or `\"BOARD11\"` (header pin 11); the Pi's pins take 3.3 V, never 5 V")
     input_signals = ("digital", "analog", "distance")
     output_signals = ("digital", "pwm", "servo", "tone")
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 class MqttBackend(Backend):
     name = "mqtt"
+    wiring = ("`node = \"entrance\"` on the device: wired to that node, on its backend; the "
+              "lead node reaches it through the broker like a local device")
 
     def __init__(self, loop: Loop, options: dict[str, Any] | None = None) -> None:
         super().__init__(loop, options)

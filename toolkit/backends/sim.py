@@ -75,6 +75,7 @@ class VirtualOutput(OutputChannel):
 
 class SimBackend(Backend):
     name = "sim"
+    wiring = "nothing to wire: `museokit sim` plays it, in its window or by typed actions"
     input_signals = INPUT_SIGNALS
     output_signals = OUTPUT_SIGNALS
 

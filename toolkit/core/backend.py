@@ -135,6 +135,8 @@ class Backend:
     """Base class of every backend. Subclasses set `name` and the signals they support."""
 
     name: ClassVar[str] = ""
+    #: One line on where devices on this backend are wired, for the reference (docs/devices.md).
+    wiring: ClassVar[str] = ""
     input_signals: ClassVar[tuple[str, ...]] = ()
     output_signals: ClassVar[tuple[str, ...]] = ()
     #: Keys of the backend's own table in the installation file (`[serial] baud = 115200`);

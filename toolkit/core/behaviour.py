@@ -2,9 +2,11 @@
 
     from museokit import on, after, goto
 
+    from museokit.installation import door, led
+
     @on("door.pressed")
     def toggle():
-        led.toggle()              # every device is a global, by its id
+        led.toggle()
 
     @on("entrance.motion", state="attract")
     def wake(event):
@@ -15,30 +17,34 @@ Handlers may take the event or nothing. Policies are keywords of `@on`:
 `value=` (match the event's value), `state=` (only in these states),
 `cooldown=` (seconds before it may fire again), `lockout=`/`until=` (ignore
 visitor triggers for a while or until an event).
+
+Devices come from `museokit.installation` (see there); they are also globals of the
+module, by their id, so behaviour files written before that import keep working.
+`museokit check` reads the file first (`museokit.core.lint`): undefined names and
+misspelled device attributes are refused with line and suggestion.
+
+This module is what `import museokit` loads, so it imports only what the API needs
+at import time; loading a behaviour file pulls in the rest.
 """
 
 from __future__ import annotations
 
-import ast
-import importlib.util
 import logging
+import os
 import sys
 import threading
-import traceback
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from museokit.core.bus import callable_name, event_handler
-from museokit.core.config import ConfigIssue, InstallationError
-from museokit.core.device import Device
-from museokit.core.events import Event
-from museokit.core.loop import Timer
-from museokit.core.suggest import suggest
-from museokit.core.triggers import ANY_VALUE
+from museokit.core.events import ANY_VALUE, Event
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from museokit.core.config import ConfigIssue
+    from museokit.core.device import Device
+    from museokit.core.loop import Timer
     from museokit.core.runtime import Runtime
 
 log = logging.getLogger("museokit.behaviour")
@@ -61,6 +67,11 @@ def _runtime() -> Runtime:
     return runtime
 
 
+def current_runtime() -> Runtime:
+    """The runtime the API acts on: the one loading or running behaviour in this thread."""
+    return _runtime()
+
+
 def on(pattern: str, *, value: Any = ANY_VALUE, state: str | list[str] | None = None,
        cooldown: float = 0.0, lockout: float = 0.0,
        until: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -68,6 +79,8 @@ def on(pattern: str, *, value: Any = ANY_VALUE, state: str | list[str] | None = 
     states = (state,) if isinstance(state, str) else tuple(state or ())
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        from museokit.core.bus import event_handler
+
         runtime = _runtime()
         where = f"@on({pattern!r}) on {getattr(fn, '__name__', fn)}"
         _check_pattern(runtime, pattern, where)
@@ -125,7 +138,7 @@ def lockout(seconds: float, until: str | None = None) -> None:
 
 
 def device(device_id: str) -> Device:
-    """The device with this id (they are also globals of the behaviour module)."""
+    """The device with this id (`from museokit.installation import door` says it once)."""
     return _runtime().devices[device_id]
 
 
@@ -134,10 +147,26 @@ def emit(device_id: str, name: str, value: Any = None) -> None:
     _runtime().emit(device_id, name, value)
 
 
-def __getattr__(name: str) -> Any:
-    if name == "options":
-        return SimpleNamespace(**_runtime().installation.options)
-    raise AttributeError(name)
+class Options:
+    """The installation's `[options]` table, read when used: `options.greeting`."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        values = _runtime().installation.options
+        if name not in values:
+            from museokit.core.suggest import suggest
+
+            hint = suggest(name, values) or "add it to [options] in installation.toml"
+            raise AttributeError(f"installation.toml [options] has no {name!r} — {hint}")
+        return values[name]
+
+    def __repr__(self) -> str:
+        return f"<museokit options {_runtime().installation.options!r}>"
+
+
+#: `from museokit import options`; `options.greeting` is `greeting` of `[options]`.
+options = Options()
 
 
 def load(runtime: Runtime) -> ModuleType:
@@ -146,9 +175,22 @@ def load(runtime: Runtime) -> ModuleType:
     Errors raised while importing are reported with the file and line, and the
     installation does not start.
     """
+    import importlib.util
+
+    from museokit.core.config import InstallationError
+    from museokit.core.lint import check_behaviour
+
     path = runtime.installation.behaviour
     assert path is not None
     activate(runtime)
+    try:
+        problems = check_behaviour(path, runtime.installation)
+    except Exception as exc:  # a gap in the reader must not keep a gallery piece from starting
+        log.warning("%s was not checked before running (%s: %s); it runs unchecked",
+                    path.name, type(exc).__name__, exc)
+        problems = []
+    if problems:
+        raise InstallationError(problems)
     name = f"museokit_behaviour_{runtime.installation.site}"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
@@ -171,6 +213,11 @@ def load(runtime: Runtime) -> ModuleType:
 
 
 def _issue_from_exception(path: Path, exc: Exception) -> ConfigIssue:
+    import traceback
+    from pathlib import Path
+
+    from museokit.core.config import ConfigIssue
+
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):
         if Path(frame.filename) == path:
@@ -183,6 +230,8 @@ def _issue_from_exception(path: Path, exc: Exception) -> ConfigIssue:
 
 def _bound(runtime: Runtime, fn: Callable[..., Any]) -> Callable[..., Any]:
     """`fn`, made to act on `runtime` when the loop calls it (several may share a process)."""
+
+    from museokit.core.bus import callable_name
 
     def call(*args: Any) -> Any:
         activate(runtime)
@@ -197,6 +246,8 @@ def _emitted_events(path: Path) -> dict[str, set[str] | None]:
 
     A device whose event name is computed (`emit("story", name)`) accepts any event (None).
     """
+    import ast
+
     found: dict[str, set[str] | None] = {}
     try:
         tree = ast.parse(path.read_bytes(), str(path))
@@ -222,6 +273,8 @@ def _emitted_events(path: Path) -> dict[str, set[str] | None]:
 
 def _check_pattern(runtime: Runtime, pattern: str, where: str) -> None:
     """Refuse `@on("dor.pressed")` at load time instead of never firing."""
+    from museokit.core.suggest import suggest
+
     dev_id, sep, name = pattern.partition(".")
     events: dict[str, tuple[str, ...] | None] = dict(runtime.installation.event_names())
     for custom, names in runtime.custom_events.items():
@@ -241,6 +294,8 @@ def _check_pattern(runtime: Runtime, pattern: str, where: str) -> None:
 
 def _check_states(runtime: Runtime, states: tuple[str, ...], where: str) -> None:
     """Refuse `@on(..., state="engagd")`, which would never fire."""
+    from museokit.core.suggest import suggest
+
     names = [s.name for s in runtime.installation.states]
     for name in states:
         if name not in names:
@@ -250,11 +305,13 @@ def _check_states(runtime: Runtime, states: tuple[str, ...], where: str) -> None
 
 
 def _name(fn: Callable[..., Any]) -> str:
+    from museokit.core.bus import callable_name
+
     code = getattr(fn, "__code__", None)
     if code is not None:
-        return f"{Path(code.co_filename).name}:{code.co_firstlineno} {fn.__name__}"
+        return f"{os.path.basename(code.co_filename)}:{code.co_firstlineno} {fn.__name__}"
     return callable_name(fn)
 
 
 __all__ = ["Event", "after", "device", "emit", "enter", "every", "goto", "lockout", "on",
-           "state"]
+           "options", "state"]

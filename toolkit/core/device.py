@@ -112,6 +112,15 @@ class Device:
     #: Needs evenly timed pulses (a servo): `museokit check` warns when the Pi's own pins,
     #: whose PWM gpiozero times in software, would drive it.
     steady_pulses: ClassVar[bool] = False
+    #: The backend signals its channels open (`digital`, `pwm`, `tag`...): a backend that
+    #: lacks one cannot drive this kind. For the reference (`museokit explain`).
+    signals: ClassVar[tuple[str, ...]] = ()
+    #: How to wire it, one line per backend name (`gpio`, `serial`); a backend not named
+    #: gets its own `Backend.wiring` line. Kinds without pins name their own connections.
+    wiring: ClassVar[dict[str, str]] = {}
+    #: A minimal installation file using this kind, for the reference; when empty it is
+    #: made from `pins` (BCM 17, 27, 22 on the Pi's header).
+    example: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -294,7 +303,14 @@ class Device:
 
     # -- gpiozero-style callbacks ------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
-        if name.startswith("when_") and name[5:] in type(self).all_events():
+        if name.startswith("when_"):
+            events = type(self).all_events()
+            if name[5:] not in events:
+                # Like gpiozero: a misspelled callback must not be silently kept.
+                callbacks = [f"when_{e}" for e in events]
+                hint = suggest(name, callbacks) or f"its callbacks: {', '.join(callbacks)}"
+                raise AttributeError(f"{self.id} ({self.kind}) has no event {name[5:]!r} for "
+                                     f"{name} — {hint}")
             self._set_when(name[5:], value)
         object.__setattr__(self, name, value)
 

@@ -12,6 +12,9 @@ from typing import Any
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
+#: Matches any event value: the default of `@on(..., value=)` and of a trigger's value.
+ANY_VALUE: Any = object()
+
 
 class Event:
     """One thing that happened: a press, a tag, a state entered, a video finished."""

@@ -13,12 +13,11 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from museokit.core.bus import Handler, Subscription
+from museokit.core.events import ANY_VALUE as ANY_VALUE  # re-exported: it lives with Event
 from museokit.core.events import Event
 from museokit.core.loop import Loop, Timer
 
 log = logging.getLogger("museokit.triggers")
-
-ANY_VALUE: Any = object()
 
 
 class Lockout:

@@ -63,6 +63,12 @@ class AnalogSensor(Device):
     summary = "a sensor read as a level 0..1 (light, sound, a knob, pressure) through an ADC"
     events = ("above", "below", "changed")
     sim_actions = ("value",)
+    signals = ("analog",)
+    example = ('[[devices]]\nid = "light"\nkind = "analog"\nboard = "mcp3008"   '
+               '# the ADC on the Pi\'s SPI0\npin = 0              # its channel 0\n')
+    wiring = {"gpio": "the Pi has no analog pins: through an MCP3008 on SPI0, with "
+                      "`board = \"mcp3008\"` and `pin` = its channel 0..7",
+              "serial": "an analog pin of the board: `pin = \"A0\"` (A0..A5 on an Uno)"}
     options = {
         "threshold": Option(float, 0.5, "level (0..1) where `above` and `below` fire",
                             min=0, max=1),

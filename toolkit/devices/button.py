@@ -28,6 +28,10 @@ class Button(Device):
     summary = "a push button or any contact (switch, pressure mat, reed switch)"
     events = ("pressed", "released", "held", "long_press", "clicked")
     sim_actions = ("press", "release")
+    signals = ("digital",)
+    wiring = {"gpio": "one leg to the pin, the other to ground (pin 6, 9, 14…): the Pi's "
+                      "pull-up holds the pin high until the press",
+              "serial": "one leg to the board pin (D2…), the other to GND: the board's pull-up"}
     options = {
         "pull_up": Option(bool, True, "true: wired between the pin and ground (the usual way)"),
         "debounce": Option(float, 0.05, "seconds to ignore contact bounce after an edge",

@@ -51,6 +51,9 @@ class Buzzer(Device):
     role = "output"
     summary = "a passive piezo buzzer playing tones (an active buzzer only beeps: use a relay)"
     events = ("finished",)
+    signals = ("tone",)
+    wiring = {"gpio": "a passive piezo between the pin and ground",
+              "serial": "a passive piezo between the board pin and GND (AVR: one tone pin)"}
 
     def open(self) -> None:
         self.channel: OutputChannel = self.open_output("tone")

@@ -32,6 +32,10 @@ class DistanceSensor(Device):
     pins = ("trigger", "echo")
     events = ("entered", "left")
     sim_actions = ("value",)
+    signals = ("distance",)
+    wiring = {"gpio": "HC-SR04 VCC to 5 V, TRIG to `trigger`, ECHO to `echo` through a divider "
+                      "(1 kΩ then 2 kΩ to ground): ECHO is 5 V, the Pi takes 3.3 V",
+              "serial": "TRIG and ECHO straight to two board pins (an Uno is 5 V), VCC 5 V"}
     options = {
         "max_distance": Option(float, 200.0, "farthest reading in cm that counts; beyond it is "
                                "'nothing in range' (HC-SR04s are reliable to about 300)",

@@ -25,6 +25,10 @@ class Led(Device):
     role = "output"
     summary = "an LED (or any lamp through a transistor); pwm = true for dimming"
     events = ("finished",)
+    signals = ("digital", "pwm")
+    wiring = {"gpio": "pin → 330 Ω resistor → LED's long leg; short leg to ground",
+              "serial": "board pin → 220 Ω resistor → LED → GND; `pwm = true` needs a PWM pin "
+                        "(Uno: D3 D5 D6 D9 D10 D11)"}
     options = {
         "pwm": Option(bool, False, "dimmable: brightness and pulse need it"),
         "active_high": Option(bool, True, "false if the LED lights when the pin is low"),
@@ -63,10 +67,12 @@ class Led(Device):
 
     @command
     def off(self) -> None:
+        """Go dark (stops a blink or pulse)."""
         self._write(0.0, "off")
 
     @command
     def toggle(self) -> None:
+        """Off if lit (or blinking), else on."""
         if self.label == "off":
             self.on()
         else:

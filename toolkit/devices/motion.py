@@ -20,6 +20,9 @@ class MotionSensor(Device):
     summary = "a PIR presence sensor (HC-SR501 and friends)"
     events = ("motion", "no_motion")
     sim_actions = ("motion",)
+    signals = ("digital",)
+    wiring = {"gpio": "PIR VCC to 5 V (pin 2), GND to ground, OUT to the pin (OUT is 3.3 V: safe)",
+              "serial": "PIR VCC to 5 V, GND to GND, OUT to the board pin"}
     options = {
         "retrigger": Option(float, 5.0, "seconds without a pulse before `no_motion`", min=0),
         "pull_up": Option(bool, False, "PIR outputs drive the line: leave false"),

@@ -31,6 +31,13 @@ class PixelStrip(Device):
     kind = "pixels"
     role = "output"
     summary = "an addressable LED strip or ring (WS2812, NeoPixel): colours and animations"
+    signals = ("pixels",)
+    example = ('[serial]\nboards = { plinth = "3FA29C01" }   # `museokit boards` lists the ids\n\n'
+               '[[devices]]\nid = "ring"\nkind = "pixels"\nbackend = "serial"\nboard = "plinth"\n'
+               'pin = "D6"\ncount = 12\n')
+    wiring = {"serial": "DIN through a 330 Ω resistor to the board pin; 5 V supply sized for the "
+                        "strip (60 mA per pixel at full white), grounds joined; AVR: one strip, "
+                        "≤ 60 pixels"}
     options = {
         "count": Option(int, 8, "how many pixels the strip or ring has", min=1, max=1024),
     }
@@ -77,6 +84,7 @@ class PixelStrip(Device):
 
     @command
     def off(self) -> None:
+        """Every pixel dark (stops an animation)."""
         self._show([BLACK] * self.count)
 
     @command

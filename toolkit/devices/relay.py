@@ -12,6 +12,10 @@ class Relay(Device):
     role = "output"
     summary = "a relay module (or a MOSFET) switching mains or motor power"
     events = ("finished",)
+    signals = ("digital",)
+    wiring = {"gpio": "relay module IN to the pin, VCC to 5 V, GND to ground; the load on COM "
+                      "and NO (mains: an enclosed, certified module only)",
+              "serial": "relay module IN to the board pin, VCC 5 V, GND; the load on COM and NO"}
     options = {
         "active_high": Option(bool, True, "false for relay boards that switch on when the pin "
                               "is low (many cheap ones); if the relay clicks on at start, "
@@ -43,10 +47,12 @@ class Relay(Device):
 
     @command
     def off(self) -> None:
+        """Switch off (cancels a pulse)."""
         self._set(False)
 
     @command
     def toggle(self) -> None:
+        """Off if on, else on."""
         self._set(not self._on)
 
     @command

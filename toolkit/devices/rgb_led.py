@@ -33,6 +33,10 @@ class RgbLed(Led):
     kind = "rgb_led"
     summary = "a three-colour (RGB) LED on three pins: colours, dimming, blink and pulse"
     pins = ("red", "green", "blue")
+    wiring = {"gpio": "each colour leg through its own 330 Ω resistor to its pin; the common leg "
+                      "to ground (or to 3.3 V with `common_anode = true`)",
+              "serial": "each colour leg through its resistor to a PWM pin (Uno: D3 D5 D6 D9 D10 "
+                        "D11); the common leg to GND (or 5 V with `common_anode = true`)"}
     options = {
         "pwm": Option(bool, True, "dimmable colours; false: 8 colours, no pulse or brightness"),
         "common_anode": Option(bool, False, "true if the LED's common (long) leg goes to 3.3 V: "

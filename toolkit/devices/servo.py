@@ -25,6 +25,11 @@ class Servo(Device):
     role = "output"
     summary = "a hobby servo (SG90, MG996R) turned to an angle"
     steady_pulses = True
+    signals = ("servo",)
+    wiring = {"gpio": "signal (orange) to the pin; power (red, brown) from its own 5 V supply, "
+                      "grounds joined; the Pi times pulses in software: a board is steadier",
+              "serial": "signal to the board pin; power from its own 5 V supply, grounds joined "
+                        "(AVR: up to 4 servos)"}
     options = {
         "min_angle": Option(float, 0.0, "the angle (degrees) at min_pulse_width"),
         "max_angle": Option(float, 180.0, "the angle (degrees) at max_pulse_width"),

@@ -25,6 +25,9 @@ class TagReader(Device):
     summary = "an RFID/NFC reader: a tag (by its id) placed on it or taken away"
     events = ("placed", "removed")
     sim_actions = ("tag",)
+    signals = ("tag",)
+    example = ('[[devices]]\nid = "reader"\nkind = "tag_reader"\nbackend = "sim"    '
+               '# no backend reads RFID yet: simulated\ntags = { "04A3B2" = "owl" }\n')
     options = {
         "removal_delay": Option(float, 0.5, "seconds a tag must be gone before `removed`, so a "
                                 "tag that flickers out of range is not reported", min=0, max=10),

@@ -44,6 +44,8 @@ THEN_WORDS = ("attract", "blank", "stay")
 
 class Screen(MediaDevice):
     kind = "screen"
+    wiring = {"HDMI": "the Pi's HDMI port (micro-HDMI on a Pi 4/5) to the screen or projector; "
+                      "`width`/`height` its resolution"}
     summary = "a screen or projector (HDMI): images, slideshows, seamless video, text, attract loop"
     media_commands = ("show", "play", "slideshow")
     media_options = ("attract",)

@@ -33,6 +33,8 @@ LEVEL = Option(float, 1.0, "volume, 0..1", min=0, max=1)
 
 class Sound(MediaDevice):
     kind = "sound"
+    wiring = {"audio": "the Pi's 3.5 mm jack, a USB sound card or HDMI audio: the system's "
+                       "default output (`museokit doctor` checks it)"}
     summary = "a speaker (jack, USB or HDMI audio): sound files on several channels"
     media_commands = ("play", "loop")
     options = {

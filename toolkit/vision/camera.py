@@ -76,6 +76,9 @@ class Camera(Device):
     kind = "camera"
     role = "input"
     pins = ()
+    wiring = {"webcam": "a USB webcam: `source = 0` (the first), 1, …",
+              "Pi camera": "the ribbon camera on the CSI port: `source = \"picamera\"`",
+              "file": "a video file, for tests and `museokit sim`: `sim_source = \"visitors.mp4\"`"}
     summary = "a camera watching zones: motion, presence, markers, QR codes, colours"
     events = _trigger_events()
     options: ClassVar[dict[str, Option]] = {

@@ -136,6 +136,8 @@ def _pixel_lines(pin: str, frame: list[tuple[int, int, int]]) -> list[Words]:
 
 class SerialBackend(Backend):
     name = "serial"
+    wiring = ("a museokit board (Arduino Uno/Nano, Pico, ESP32) on USB: `board = \"plinth\"` "
+              "and `pin = \"D2\"` (or `\"A0\"`); see firmware/PROTOCOL.md for its limits")
     input_signals = tuple(s for s in INPUT_SIGNALS if s != "tag")  # no RFID yet: NO_RFID
     output_signals = OUTPUT_SIGNALS
     settings = {
