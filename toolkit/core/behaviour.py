@@ -28,32 +28,30 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from museokit.core.bus import callable_name, event_handler
 from museokit.core.config import ConfigIssue, InstallationError
 from museokit.core.device import Device
 from museokit.core.events import Event
+from museokit.core.host import Host
 from museokit.core.loop import Timer
 from museokit.core.suggest import suggest
 from museokit.core.triggers import ANY_VALUE
 
-if TYPE_CHECKING:
-    from museokit.core.runtime import Runtime
-
 log = logging.getLogger("museokit.behaviour")
 
 _local = threading.local()
-_last: list[Runtime] = []
+_last: list[Host] = []
 
 
-def activate(runtime: Runtime) -> None:
+def activate(runtime: Host) -> None:
     """Make `runtime` the one the API functions act on, in this thread."""
     _local.runtime = runtime
     _last[:] = [runtime]
 
 
-def _runtime() -> Runtime:
+def _runtime() -> Host:
     runtime = getattr(_local, "runtime", None) or (_last[0] if _last else None)
     if runtime is None:
         raise RuntimeError("no installation is running: the behaviour API works inside a "
@@ -140,7 +138,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-def load(runtime: Runtime) -> ModuleType:
+def load(runtime: Host) -> ModuleType:
     """Import the installation's behaviour module with its devices as globals.
 
     Errors raised while importing are reported with the file and line, and the
@@ -181,7 +179,7 @@ def _issue_from_exception(path: Path, exc: Exception) -> ConfigIssue:
                        "the installation did not start; fix the behaviour module")
 
 
-def _bound(runtime: Runtime, fn: Callable[..., Any]) -> Callable[..., Any]:
+def _bound(runtime: Host, fn: Callable[..., Any]) -> Callable[..., Any]:
     """`fn`, made to act on `runtime` when the loop calls it (several may share a process)."""
 
     def call(*args: Any) -> Any:
@@ -220,7 +218,7 @@ def _emitted_events(path: Path) -> dict[str, set[str] | None]:
     return found
 
 
-def _check_pattern(runtime: Runtime, pattern: str, where: str) -> None:
+def _check_pattern(runtime: Host, pattern: str, where: str) -> None:
     """Refuse `@on("dor.pressed")` at load time instead of never firing."""
     dev_id, sep, name = pattern.partition(".")
     events: dict[str, tuple[str, ...] | None] = dict(runtime.installation.event_names())
@@ -239,7 +237,7 @@ def _check_pattern(runtime: Runtime, pattern: str, where: str) -> None:
         raise ValueError(f"{where}: {dev_id} has no event {name!r}; {hint}")
 
 
-def _check_states(runtime: Runtime, states: tuple[str, ...], where: str) -> None:
+def _check_states(runtime: Host, states: tuple[str, ...], where: str) -> None:
     """Refuse `@on(..., state="engagd")`, which would never fire."""
     names = [s.name for s in runtime.installation.states]
     for name in states:

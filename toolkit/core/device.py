@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from museokit.core.backend import Backend, InputChannel, OutputChannel, Sink
 from museokit.core.bus import Bus, Subscription, event_handler
@@ -30,9 +30,6 @@ from museokit.core.loop import Loop, Timer
 from museokit.core.options import Option
 from museokit.core.pins import PinRef
 from museokit.core.suggest import suggest
-
-if TYPE_CHECKING:
-    from museokit.core.config import Installation
 
 log = logging.getLogger("museokit.device")
 
@@ -83,8 +80,9 @@ class DeviceContext:
     seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     #: The installation folder: relative paths in options (a video file) start here.
     folder: Path | None = None
-    #: The installation the device belongs to (media devices preload what it names).
-    installation: Installation | None = None
+    #: The installation the device belongs to, a `museokit.core.config.Installation` (media
+    #: devices preload what it names); devices sit below the file's model, so it is opaque here.
+    installation: object | None = None
     #: True in the simulator: devices without pins (a camera) pick their stand-in input.
     simulated: bool = False
 
