@@ -32,8 +32,9 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from museokit.core.loop import Loop, Timer
-from museokit.core.options import Option
+from museokit.core.options import Option, OptionError
 from museokit.core.pins import PinRef
+from museokit.core.report import KeyPath, Report
 from museokit.core.waveforms import Blink, PixelAnimation, Pulse
 
 Pattern = Blink | Pulse | PixelAnimation
@@ -209,3 +210,24 @@ class Playable(Protocol):
 
     def inject(self, device_id: str, value: Any) -> None:
         """`value` arrives on `device_id`'s input, exactly as a real reading would."""
+
+
+def read_settings(report: Report, name: str, cls: type[Backend], raw: Any) -> dict[str, Any] | None:
+    """A backend's own table (`[serial]`), checked against its `settings` and
+    `check_options`; the options given (defaults not filled in), None if it is no table."""
+    path: KeyPath = (name,)
+    if not isinstance(raw, dict):
+        report.error(path, f"expected a table: write [{name}]")
+        return None
+    report.unknown_keys(path, raw, cls.settings, f"[{name}]")
+    options: dict[str, Any] = {}
+    for key, opt in cls.settings.items():
+        if key in raw:
+            try:
+                options[key] = opt.convert(raw[key])
+            except OptionError as exc:
+                report.error((*path, key), str(exc), opt.help)
+    if all(key in options for key in raw if key in cls.settings):
+        for key, message in cls.check_options(cls.with_defaults(options)):
+            report.error((*path, key), message)
+    return options
