@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from museokit import __version__
-from museokit.console import (
+from museokit.cli_support import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
