@@ -1,7 +1,7 @@
 """`museokit sim`: scenarios, gallery days, and live sessions in the window or the console.
 
-It lives with the simulator; `toolkit/cli.py` hands the parsed arguments over and
-shares its helpers (loading, start errors, signals, exit codes).
+It lives with the simulator; `toolkit/cli.py` hands the parsed arguments over, and both
+use the helpers in `museokit.cli_support` (loading, start errors, signals, exit codes).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from museokit.cli import (
+from museokit.cli_support import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,

@@ -1,7 +1,7 @@
 """Render the simulator window of each example installation into docs/screenshots/.
 
-    .venv/bin/python -m sim.screenshots                      # every folder in installations/
-    .venv/bin/python -m sim.screenshots installations/hello-button --out /tmp/shots
+    .venv/bin/python -m museokit.sim.screenshots             # every folder in installations/
+    .venv/bin/python -m museokit.sim.screenshots installations/hello-button --out /tmp/shots
 
 It draws offscreen (SDL's dummy video driver: no display needed), with the clock
 paused, after a visitor played each input device once, so the pictures are the
@@ -60,7 +60,8 @@ def _sample(kind: str) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.screenshots", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m museokit.sim.screenshots",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("installations", nargs="*", type=Path,
                         help="installation folders (default: every folder in installations/)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")

@@ -1,4 +1,4 @@
-"""Bus names map one-to-one onto DESIGN.md's MQTT topics."""
+"""Bus names map one-to-one onto docs/design.md's MQTT topics."""
 
 import pytest
 

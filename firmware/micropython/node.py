@@ -1,5 +1,5 @@
 # museokit node over Wi-Fi (Pico W, ESP32): the board joins the installation's broker as one
-# node, on DESIGN.md's MQTT topics, so the lead node sees its devices as remote devices.
+# node, on docs/design.md's MQTT topics, so the lead node sees its devices as remote devices.
 #
 # It reads `node.json` (see firmware/README.md), joins Wi-Fi, connects umqtt.simple with the
 # last will `offline` on museokit/<site>/<node>/status, publishes retained `online` and

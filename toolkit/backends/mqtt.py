@@ -9,14 +9,22 @@ point alone refuses to start and says how to give one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from museokit.core.backend import Backend, BackendError
 from museokit.core.loop import Loop
 
-if TYPE_CHECKING:
-    from museokit.net.link import Link
-    from museokit.net.remote import RemoteDevice
+
+class Route(Protocol):
+    """What the backend needs of the node's link (`museokit.net.link.Link`, one floor up).
+
+    The devices are `museokit.net.remote.RemoteDevice`s; the backend only hands them on.
+    """
+
+    def attach_remote(self, device: Any) -> None: ...
+
+    def send_command(self, device: Any, name: str, args: list[Any],
+                     kwargs: dict[str, Any]) -> None: ...
 
 
 class MqttBackend(Backend):
@@ -31,11 +39,11 @@ class MqttBackend(Backend):
             raise BackendError("devices on another node need a broker: run with "
                                "--broker mqtt://HOST:PORT (or set MUSEOKIT_BROKER, or "
                                "[broker] url in the installation file)")
-        self.link: Link = link
+        self.link: Route = link
 
-    def attach(self, device: RemoteDevice) -> None:
+    def attach(self, device: Any) -> None:
         self.link.attach_remote(device)
 
-    def send_command(self, device: RemoteDevice, name: str, args: list[Any],
+    def send_command(self, device: Any, name: str, args: list[Any],
                      kwargs: dict[str, Any]) -> None:
         self.link.send_command(device, name, args, kwargs)

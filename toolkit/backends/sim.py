@@ -99,3 +99,7 @@ class SimBackend(Backend):
         self.outputs.setdefault(device_id, channel)
         self.all_outputs.setdefault(device_id, []).append(channel)
         return channel
+
+    def inject(self, device_id: str, value: Any) -> None:
+        """A visitor's reading on `device_id`'s input (`museokit.core.backend.Playable`)."""
+        self.inputs[device_id].inject(value)

@@ -29,17 +29,34 @@ device options, and may check each device it will serve (`check_device`: a missi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from museokit.core.loop import Loop, Timer
-from museokit.core.options import Option
+from museokit.core.options import Option, OptionError
 from museokit.core.pins import PinRef
+from museokit.core.report import KeyPath, Report
 from museokit.core.waveforms import Blink, PixelAnimation, Pulse
 
-if TYPE_CHECKING:
-    from museokit.core.config import DeviceConfig
-
 Pattern = Blink | Pulse | PixelAnimation
+
+
+class DeviceDecl(Protocol):
+    """A device as the installation file declares it, as far as a backend checks it.
+
+    `museokit.core.config.DeviceConfig` is one; the backend layer sits below the
+    installation file's model, so it names only what it reads.
+    """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def board(self) -> str | None: ...
+    @property
+    def pins(self) -> dict[str, PinRef]: ...
+    @property
+    def options(self) -> dict[str, Any]: ...
 
 
 class Sink(Protocol):
@@ -158,7 +175,7 @@ class Backend:
         return []
 
     @classmethod
-    def check_device(cls, device: DeviceConfig, opts: dict[str, Any]) -> list[tuple[str, str]]:
+    def check_device(cls, device: DeviceDecl, opts: dict[str, Any]) -> list[tuple[str, str]]:
         """Why this backend cannot serve `device` as declared, as (key, message) pairs.
 
         `opts` are the backend's options, defaults included. Called by the installation
@@ -187,3 +204,32 @@ class Backend:
 
 def _ignore_availability(device_id: str, online: bool, reason: str) -> None:
     """Until a runtime listens (a backend used on its own, in a test)."""
+
+
+@runtime_checkable
+class Playable(Protocol):
+    """A backend whose inputs a visitor can be played on (`Runtime.simulate`): the simulator's."""
+
+    def inject(self, device_id: str, value: Any) -> None:
+        """`value` arrives on `device_id`'s input, exactly as a real reading would."""
+
+
+def read_settings(report: Report, name: str, cls: type[Backend], raw: Any) -> dict[str, Any] | None:
+    """A backend's own table (`[serial]`), checked against its `settings` and
+    `check_options`; the options given (defaults not filled in), None if it is no table."""
+    path: KeyPath = (name,)
+    if not isinstance(raw, dict):
+        report.error(path, f"expected a table: write [{name}]")
+        return None
+    report.unknown_keys(path, raw, cls.settings, f"[{name}]")
+    options: dict[str, Any] = {}
+    for key, opt in cls.settings.items():
+        if key in raw:
+            try:
+                options[key] = opt.convert(raw[key])
+            except OptionError as exc:
+                report.error((*path, key), str(exc), opt.help)
+    if all(key in options for key in raw if key in cls.settings):
+        for key, message in cls.check_options(cls.with_defaults(options)):
+            report.error((*path, key), message)
+    return options

@@ -44,22 +44,22 @@ if TYPE_CHECKING:
 
     from museokit.core.config import ConfigIssue
     from museokit.core.device import Device
+    from museokit.core.host import Host
     from museokit.core.loop import Timer
-    from museokit.core.runtime import Runtime
 
 log = logging.getLogger("museokit.behaviour")
 
 _local = threading.local()
-_last: list[Runtime] = []
+_last: list[Host] = []
 
 
-def activate(runtime: Runtime) -> None:
+def activate(runtime: Host) -> None:
     """Make `runtime` the one the API functions act on, in this thread."""
     _local.runtime = runtime
     _last[:] = [runtime]
 
 
-def _runtime() -> Runtime:
+def _runtime() -> Host:
     runtime = getattr(_local, "runtime", None) or (_last[0] if _last else None)
     if runtime is None:
         raise RuntimeError("no installation is running: the behaviour API works inside a "
@@ -67,7 +67,7 @@ def _runtime() -> Runtime:
     return runtime
 
 
-def current_runtime() -> Runtime:
+def current_runtime() -> Host:
     """The runtime the API acts on: the one loading or running behaviour in this thread."""
     return _runtime()
 
@@ -169,7 +169,7 @@ class Options:
 options = Options()
 
 
-def load(runtime: Runtime) -> ModuleType:
+def load(runtime: Host) -> ModuleType:
     """Import the installation's behaviour module with its devices as globals.
 
     Errors raised while importing are reported with the file and line, and the
@@ -228,7 +228,7 @@ def _issue_from_exception(path: Path, exc: Exception) -> ConfigIssue:
                        "the installation did not start; fix the behaviour module")
 
 
-def _bound(runtime: Runtime, fn: Callable[..., Any]) -> Callable[..., Any]:
+def _bound(runtime: Host, fn: Callable[..., Any]) -> Callable[..., Any]:
     """`fn`, made to act on `runtime` when the loop calls it (several may share a process)."""
 
     from museokit.core.bus import callable_name
@@ -271,7 +271,7 @@ def _emitted_events(path: Path) -> dict[str, set[str] | None]:
     return found
 
 
-def _check_pattern(runtime: Runtime, pattern: str, where: str) -> None:
+def _check_pattern(runtime: Host, pattern: str, where: str) -> None:
     """Refuse `@on("dor.pressed")` at load time instead of never firing."""
     from museokit.core.suggest import suggest
 
@@ -292,7 +292,7 @@ def _check_pattern(runtime: Runtime, pattern: str, where: str) -> None:
         raise ValueError(f"{where}: {dev_id} has no event {name!r}; {hint}")
 
 
-def _check_states(runtime: Runtime, states: tuple[str, ...], where: str) -> None:
+def _check_states(runtime: Host, states: tuple[str, ...], where: str) -> None:
     """Refuse `@on(..., state="engagd")`, which would never fire."""
     from museokit.core.suggest import suggest
 

@@ -20,19 +20,17 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from museokit.core.backend import Backend, InputChannel, OutputChannel, Sink
 from museokit.core.bus import Bus, Subscription, event_handler
 from museokit.core.clock import Clock
 from museokit.core.events import Event
 from museokit.core.loop import Loop, Timer
-from museokit.core.options import Option
+from museokit.core.options import Option, OptionError
 from museokit.core.pins import PinRef
+from museokit.core.report import KeyPath, Report
 from museokit.core.suggest import suggest
-
-if TYPE_CHECKING:
-    from museokit.core.config import Installation
 
 log = logging.getLogger("museokit.device")
 
@@ -83,8 +81,9 @@ class DeviceContext:
     seq: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     #: The installation folder: relative paths in options (a video file) start here.
     folder: Path | None = None
-    #: The installation the device belongs to (media devices preload what it names).
-    installation: Installation | None = None
+    #: The installation the device belongs to, a `museokit.core.config.Installation` (media
+    #: devices preload what it names); devices sit below the file's model, so it is opaque here.
+    installation: object | None = None
     #: True in the simulator: devices without pins (a camera) pick their stand-in input.
     simulated: bool = False
 
@@ -362,3 +361,21 @@ def command_usage(method: Callable[..., Any]) -> str:
             continue
         parts.append(p.name.upper() if p.default is p.empty else f"[{p.name}={p.default!r}]")
     return " ".join(parts)
+
+
+def read_options(report: Report, path: KeyPath, cls: type[Device],
+                 table: dict[str, Any]) -> dict[str, Any]:
+    """The options a `[[devices]]` table gives, converted by the kind's declarations (defaults
+    not filled in); each bad value, and then `check_options`' problems, go to `report`."""
+    options: dict[str, Any] = {}
+    for name, opt in cls.options.items():
+        if name not in table:
+            continue
+        try:
+            options[name] = opt.convert(table[name])
+        except OptionError as exc:
+            report.error((*path, name), f"{exc}", opt.help)
+    if all(name in options for name in cls.options if name in table):
+        for key, message in cls.check_options(cls.with_defaults(options)):
+            report.error((*path, *(key if isinstance(key, tuple) else (key,))), message)
+    return options

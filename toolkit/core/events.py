@@ -39,7 +39,7 @@ class Event:
         self.node = node
 
     def payload(self) -> dict[str, Any]:
-        """The JSON payload of DESIGN.md's event topic."""
+        """The JSON payload of docs/design.md's event topic."""
         return {"ts": self.ts, "value": self.value, "seq": self.seq}
 
     def __repr__(self) -> str:

@@ -13,7 +13,10 @@ installation says it uses them as plain GPIO (`BUS_PINS`).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from museokit.core.report import KeyPath, Report
 
 # The 40-pin header: physical pin -> BCM GPIO number.
 BOARD_TO_BCM = {
@@ -99,3 +102,63 @@ def _adc_channel(raw: int | str, chip: str) -> PinRef:
     if isinstance(raw, bool) or not text.isdigit() or int(text) >= count:
         raise ValueError(f"an {chip.upper()} has channels 0..{count - 1}; got {raw!r}")
     return PinRef(chip, f"CH{int(text)}")
+
+
+class PinCheck:
+    """The pins of every `[[devices]]` table: each one readable, none serving two devices,
+    and the Pi's I2C and SPI pins used only as the installation says."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.used: dict[PinRef, str] = {}
+        #: Every pin given, with where it is written and its device: for the bus-pin check.
+        self.given: list[tuple[KeyPath, str, PinRef]] = []
+
+    def device_pins(self, path: KeyPath, table: dict[str, Any], dev_id: str,
+                    keys: Sequence[str], board: str | None) -> dict[str, PinRef]:
+        """The pins a device table gives for its kind's pin `keys` (a missing one is a note)."""
+        pins: dict[str, PinRef] = {}
+        for pin_key in keys:
+            raw_pin = table.get(pin_key)
+            if raw_pin is None:
+                self.report.warn(path, f"device {dev_id!r} has no {pin_key} yet",
+                                 f"fine in the simulator; add {pin_key} = <GPIO number> before "
+                                 "running on the hardware")
+                continue
+            try:
+                ref = normalise_pin(raw_pin, board or "pi")
+            except ValueError as exc:
+                self.report.error((*path, pin_key), str(exc))
+                continue
+            if ref in self.used:
+                self.report.error((*path, pin_key), f"pin {ref} is already used by device "
+                                  f"{self.used[ref]!r}", "each pin can serve one device; move one")
+                continue
+            self.used[ref] = dev_id
+            pins[pin_key] = ref
+            self.given.append(((*path, pin_key), dev_id, ref))
+        return pins
+
+    def bus_pins(self, head: dict[str, Any]) -> None:
+        """Pi pins that belong to I2C or SPI: an error if an ADC in this installation uses
+        that bus, a warning unless `[installation] <bus>_pins_as_gpio = true` says so."""
+        report = self.report
+        adc = next((dev_id for _, dev_id, ref in self.given if is_adc(ref.board)), None)
+        freed = {bus for bus in BUS_PINS if head.get(f"{bus}_pins_as_gpio") is True}
+        for bus in BUS_PINS:
+            key = f"{bus}_pins_as_gpio"
+            if key in head and not isinstance(head[key], bool):
+                report.error(("installation", key), f"expected true or false, got {head[key]!r}")
+        for path, dev_id, ref in self.given:
+            found = bus_of(ref)
+            if found is None:
+                continue
+            bus, role = found
+            if adc is not None and bus == "spi" and int(ref.name[4:]) in ADC_SPI_PINS:
+                report.error(path, f"pin {ref} is {role}, which the ADC of device {adc!r} uses",
+                             "move this device to a free GPIO (4, 5, 6, 12, 13, 16-27)")
+            elif bus not in freed:
+                report.warn(path, f"pin {ref} of device {dev_id!r} is {role}: it works as a GPIO "
+                            f"only while {bus.upper()} is off (raspi-config, Interface Options)",
+                            f"if that is intended, say {bus}_pins_as_gpio = true in [installation]; "
+                            "otherwise use a free GPIO (4, 5, 6, 12, 13, 16-27)")

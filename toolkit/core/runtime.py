@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from museokit.core import plugins
-from museokit.core.backend import Backend, BackendError
+from museokit.core.backend import Backend, BackendError, Playable
 from museokit.core.bus import Bus, Handler, Subscription
 from museokit.core.clock import Clock, RealClock
 from museokit.core.config import Action, Installation, RuleConfig
@@ -176,15 +176,13 @@ class Runtime:
 
     def simulate(self, device_id: str, action: str, arg: str | None = None) -> None:
         """Play a visitor: `press` a button, `motion` on a PIR, `tag` a reader."""
-        from museokit.backends.sim import SimBackend
-
         values = self.visitor_values(device_id, action, arg)
         backend = self.backends.get(self.device_backend.get(device_id, ""))
-        if not isinstance(backend, SimBackend):
+        if not isinstance(backend, Playable):
             raise CommandError(f"{device_id} is on the {self.device_backend.get(device_id)} "
                                "backend; only simulated devices can be played")
         for value in values:
-            backend.inputs[device_id].inject(value)
+            backend.inject(device_id, value)
 
     def visitor_values(self, device_id: str, action: str, arg: str | None = None) -> list[Any]:
         """The input levels a visitor's `action` on `device_id` makes, in order (a driver for

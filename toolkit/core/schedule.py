@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from museokit.core.loop import Loop, Timer
+from museokit.core.report import Report
 from museokit.core.suggest import suggest
 
 SCHEDULE_ID = "schedule"
@@ -245,3 +246,9 @@ def _dates(key: str, raw: Any, bad: Problem) -> frozenset[date]:
         except (TypeError, ValueError):
             bad((key, i), f"{item!r} is not a date", "write dates as 2026-12-25")
     return frozenset(found)
+
+
+def check_schedule(report: Report, table: dict[str, Any]) -> Schedule | None:
+    """The `[schedule]` table, each problem reported under `schedule.`."""
+    return parse_schedule(table, lambda path, message, hint: report.error(
+        ("schedule", *path), message, hint))

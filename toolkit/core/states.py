@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from museokit.core.device import CommandError, Device, DeviceContext, command
+from museokit.core.report import KeyPath, Report
+from museokit.core.suggest import suggest
 
 STATES_ID = "states"
+STATE_KEYS = ("name", "idle", "timeout", "then")
 
 
 @dataclass(frozen=True)
@@ -74,3 +77,28 @@ class StateMachine(Device):
 
     def describe(self) -> dict[str, Any]:
         return super().describe() | {"events": list(self.table), "states": list(self.table)}
+
+
+def check_states(report: Report, raw: Any) -> list[StateConfig]:
+    """The `[[states]]` tables, each problem reported with its line and key."""
+    result: list[StateConfig] = []
+    tables = report.tables(raw, "states")
+    names = [t.get("name") for t in tables]
+    for i, table in enumerate(tables):
+        path: KeyPath = ("states", i)
+        report.unknown_keys(path, table, STATE_KEYS, "a state")
+        name = report.text_value(path, table, "name", None, slug=True)
+        if name is None:
+            report.error(path, "state without a name", 'add name = "attract"')
+            continue
+        if names.index(name) != i:
+            report.error((*path, "name"), f"duplicate state {name!r}")
+            continue
+        then = report.text_value(path, table, "then", None)
+        if then is not None and then not in names:
+            report.error((*path, "then"), f"unknown state {then!r}",
+                         suggest(then, [n for n in names if isinstance(n, str)]))
+        idle = report.seconds(path, table, "idle")
+        timeout = report.seconds(path, table, "timeout")
+        result.append(StateConfig(name, idle, timeout, then, report.line(path)))
+    return result

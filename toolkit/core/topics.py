@@ -1,4 +1,4 @@
-"""The one-to-one mapping between bus names and MQTT topics (DESIGN.md, wire contract 1).
+"""The one-to-one mapping between bus names and MQTT topics (docs/design.md, wire contract 1).
 
     bus event `door.pressed`  <->  museokit/<site>/<node>/door/event/pressed
     device state of `led`     <->  museokit/<site>/<node>/led/state

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from typing import ClassVar
 
+from museokit.core.config import Installation
 from museokit.core.device import Device
 from museokit.media.refs import media_refs
 
@@ -31,7 +32,7 @@ class MediaDevice(Device):
         if not self.begin():
             return
         installation = self.ctx.installation
-        for ref in media_refs(installation) if installation is not None else []:
+        for ref in media_refs(installation) if isinstance(installation, Installation) else []:
             if ref.device == self.id:
                 self.preload_media(ref.name, ref.loops)
 

@@ -1,4 +1,4 @@
-"""A node's link to the broker (paho-mqtt 2.x), on the topics of DESIGN.md.
+"""A node's link to the broker (paho-mqtt 2.x), on the topics of docs/design.md.
 
     link = Link(runtime, settings)   # before runtime.start(): remote devices need it
     runtime.start()

@@ -9,6 +9,7 @@ events on the bus (`cam.motion`, `cam.marker_placed`, `cam.qr`...) like any sens
     drivers.py    threads on the real clock, loop timers on the virtual clock
     camera.py     the `camera` device
     synth.py      generated frames and videos, for tests and scenarios
+    cv.py         OpenCV and numpy, imported once with one clear message when missing
 
 Privacy: frames stay in memory; nothing is stored or sent unless `save_frames` says so.
 """

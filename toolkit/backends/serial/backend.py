@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from museokit.backends.serial.link import BoardLink, LinkOptions, Words
 from museokit.backends.serial.ports import BoardFinder
@@ -23,6 +23,7 @@ from museokit.core.backend import (
     OUTPUT_SIGNALS,
     Backend,
     BackendError,
+    DeviceDecl,
     InputChannel,
     OutputChannel,
     Sink,
@@ -31,9 +32,6 @@ from museokit.core.loop import Loop
 from museokit.core.options import Option
 from museokit.core.pins import PinRef
 from museokit.core.suggest import suggest
-
-if TYPE_CHECKING:
-    from museokit.core.config import DeviceConfig
 
 log = logging.getLogger("museokit.serial")
 
@@ -193,7 +191,7 @@ class SerialBackend(Backend):
         return problems
 
     @classmethod
-    def check_device(cls, device: DeviceConfig, opts: dict[str, Any]) -> list[tuple[str, str]]:
+    def check_device(cls, device: DeviceDecl, opts: dict[str, Any]) -> list[tuple[str, str]]:
         names = opts["boards"]
         if device.board is None:
             hint = (f'board = "{next(iter(names))}"' if names else
