@@ -84,7 +84,10 @@ class Option:
                 raise OptionError(f"expected {self.expected()}, got {raw!r}")
             if t is int and not isinstance(raw, int):
                 raise OptionError(f"expected {self.expected()}, got {raw!r}")
-            value: Any = float(raw) if t is float else raw
+            try:
+                value: Any = float(raw) if t is float else raw
+            except OverflowError:
+                raise OptionError(f"expected {self.expected()}, got a number too large") from None
             if t is float and not math.isfinite(value):
                 raise OptionError(f"expected {self.expected()}, got {raw!r} (not a finite number)")
             # Written so that NaN (valid TOML: `nan`) fails any bound.

@@ -52,9 +52,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from museokit import __version__
 from museokit.backends.mqtt import MqttBackend
+from museokit.core.arguments import excerpt
 from museokit.core.bus import callable_name
 from museokit.core.device import CommandError, check_call
 from museokit.core.events import Event
+from museokit.core.ratelog import RateLimitedLog
 from museokit.core.topics import Topic, format_topic, node_prefix, parse_topic
 from museokit.net import discovery
 from museokit.net.outbox import Outbox
@@ -70,7 +72,8 @@ log = logging.getLogger("museokit.net")
 ONLINE, OFFLINE = b"online", b"offline"
 #: How many (seq, ts) pairs per remote node are remembered to drop duplicates.
 _DEDUP = 4096
-_SHORT = 60
+#: Characters of a refused payload the log shows.
+_SHORT = 120
 #: Commands kept per offline node (the oldest go first when more arrive).
 _HELD_COMMANDS = 100
 #: Parsed topics remembered (forgotten all at once when full: a fuzzer sends endless new ones).
@@ -80,8 +83,9 @@ _ROUNDS = 32
 
 
 def _short(payload: bytes) -> str:
-    text = repr(payload[:_SHORT])
-    return text + ("…" if len(payload) > _SHORT else "")
+    """The start of a payload for the log: at most `_SHORT` characters, escaped, on one line."""
+    text = payload[:_SHORT].decode("utf-8", "replace")
+    return excerpt(text + ("…" if len(payload) > _SHORT else ""), _SHORT)
 
 
 class Link:
@@ -101,6 +105,7 @@ class Link:
         self._closing = False
         self.connected = False
         self.refused = 0
+        self._refusals = RateLimitedLog(log, "refused messages")
         self._topics: dict[str, str] = {}
         #: Topic text -> parsed topic, for the topics this node hears again and again.
         self._parsed: dict[str, Topic] = {}
@@ -469,9 +474,11 @@ class Link:
             self.refuse(format_topic(t), payload, str(exc))
 
     def refuse(self, topic: str, payload: bytes, why: str) -> None:
-        """One log line per refused message; nothing of it runs."""
-        log.warning("refused %s %s: %s", topic, _short(payload), " ".join(why.split()))
+        """A refused message runs nothing; a few a minute are logged, each on one bounded line,
+        and the rest counted (a noisy peer cannot flood the journal)."""
         self.refused += 1
+        self._refusals(logging.WARNING, "refused %s %r: %s", excerpt(topic, 120), _short(payload),
+                       excerpt(" ".join(why.split()), 200))
 
 
 #: One encoder for every payload: `json.dumps` with options builds a new one per call.
