@@ -287,6 +287,16 @@ class SerialBackend(Backend):
                             "and come online when it is plugged in", link.name,
                             ", ".join(link.device_ids))
 
+    def counters(self) -> dict[str, int]:
+        """Lines each board's link dropped or saw out of order, for the node's health."""
+        table: dict[str, int] = {}
+        for link in self.links.values():
+            name = link.name.split(" ")[0]
+            for key, value in vars(link.counters).items():
+                table[f"{name}.{key}"] = value
+            table[f"{name}.connects"] = link.connects
+        return table
+
     def close(self) -> None:
         for link in self.links.values():
             link.close()
