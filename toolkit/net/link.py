@@ -43,6 +43,8 @@ import inspect
 import json
 import logging
 import socket
+import ssl
+import sys
 import threading
 from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any
@@ -104,6 +106,8 @@ class Link:
             n: deque(maxlen=_HELD_COMMANDS) for n in self.nodes_online}
         self._closing = False
         self.connected = False
+        #: The last reason a connection attempt failed, said once (paho retries quietly).
+        self._connect_problem = ""
         self.refused = 0
         self._refusals = RateLimitedLog(log, "refused messages")
         self._topics: dict[str, str] = {}
@@ -150,6 +154,7 @@ class Link:
         client.max_inflight_messages_set(100)
         client.on_socket_open = _nodelay
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
         client.on_message = self._on_message
@@ -355,9 +360,27 @@ class Link:
                       self.settings.url, self.node, reason)
             return
         self.connected = True
+        self._connect_problem = ""
         log.info("connected to %s as node %s; %d events waiting in the outbox", self.settings.url,
                  self.node, len(self.outbox))
         self._hand_over(self._announce)
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        """paho could not connect (it retries): say why once, not at every retry. paho calls
+        this inside its `except OSError`, so the exception is the one being handled."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            why = (f"refused: its TLS certificate does not check out against the CA given "
+                   f"({exc.verify_message}) — give the CA that signed the broker's certificate "
+                   "in [broker] tls_ca or --tls-ca")
+        elif isinstance(exc, ssl.SSLError):
+            why = (f"refused: TLS failed ({exc.reason or exc}) — is it a TLS port (mqtts://, "
+                   "8883), and are tls_ca, tls_cert and tls_key right?")
+        else:
+            why = f"unreachable ({exc.strerror if isinstance(exc, OSError) else exc}); retrying"
+        if why != self._connect_problem:
+            self._connect_problem = why
+            log.error("broker %s %s", self.settings.url, why)
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any,
                        properties: Any) -> None:
