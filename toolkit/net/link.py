@@ -16,11 +16,12 @@ What it does, in the words of the contract:
   Assistant discovery; TCP_NODELAY on the new socket, because QoS 1 otherwise
   waits on delayed ACKs (88 ms per round trip instead of 0.5 ms, measured);
 - local events go out at QoS 1 through the on-disk outbox (`outbox.py`), so
-  nothing is lost while the broker is away or the node restarts. An event is
-  handed to paho at once; the outbox writes the turn's unacked events in one
-  `write()` at the end of the loop turn (group commit, see `outbox.py` for
-  the exact durability rule). A device's state is published (retained) once
-  per turn, after the turn's events and only when it changed; an event whose
+  nothing is lost while the broker is away or the node restarts. The loop
+  hands an event to the sender thread (`sender.py`) in O(1); that thread
+  writes each batch of unacked events in one `write()` (group commit, see
+  `outbox.py` for the exact durability rule) and hands them to paho, so the
+  loop never waits on the disk or on paho. A device's state is published
+  (retained) once per turn, after the turn's events and only when it changed; an event whose
   device's state changed in that turn carries the new state in its payload
   (`"state": {...}`), so the lead's remote device is up to date when the
   event's handlers run, without waiting for the retained `…/state`;
@@ -31,7 +32,8 @@ What it does, in the words of the contract:
   state and availability from the broker, and send their commands through it.
 
 Threads: paho's network thread only parses and hands over; everything that
-touches devices or the bus runs on the runtime loop. The hand-over is batched:
+touches devices or the bus runs on the runtime loop; everything that publishes
+or writes the outbox runs on the sender thread, in the loop's order. The hand-over is batched:
 messages that arrive while the loop has not yet taken the previous ones join
 them, so a burst costs one wake-up of the loop thread, not one per message.
 """
@@ -64,6 +66,7 @@ from museokit.net import discovery
 from museokit.net.outbox import Outbox
 from museokit.net.payload import PayloadError, command_arguments, decode_json, sim_argument
 from museokit.net.remote import BACKEND, RemoteDevice
+from museokit.net.sender import Sender
 from museokit.net.settings import LinkSettings
 
 if TYPE_CHECKING:
@@ -118,9 +121,6 @@ class Link:
         #: Local device -> the state last published (retained) for it.
         self._published: dict[str, dict[str, Any]] = {}
         self._turn_end_posted = False
-        #: New events go to paho at once (connected, and the outbox's backlog handed over);
-        #: otherwise they only wait in the outbox (loop thread only).
-        self._sending = False
         #: Calls for the loop, handed over from paho's thread in batches (see _hand_over).
         self._inbox: list[tuple[Any, tuple[Any, ...]]] = []
         self._inbox_lock = threading.Lock()
@@ -132,6 +132,8 @@ class Link:
         self._inflight: dict[int, int | None] = {}
         self._early: set[int] = set()
         self.outbox = Outbox(settings.state_dir, settings.queue_limit)
+        self.sender = Sender(self.outbox, self._publish_event, lambda: not self.connected,
+                             self._sender_error)
         health = runtime.health
         health.add("mqtt", self.counters)
         health.limiters.append(self._refusals)
@@ -169,6 +171,7 @@ class Link:
         self._started = True
         self._tap = bus.tap(self._on_event, name="mqtt link")
         bus.watch_state(self._on_state)
+        self.sender.start()
         waiting = len(self.outbox)  # an earlier run's events: sent first, once connected
         log.info("joining broker %s as node %s%s", self.settings.url, self.node,
                  f" ({waiting} events from the last run to send)" if waiting else "")
@@ -181,6 +184,7 @@ class Link:
         self._closing = True
         if self._started:
             self._end_turn()
+        self.sender.stop()  # commits and hands paho what is queued
         if self.connected:
             info = self.client.publish(self._topic("status"), OFFLINE, qos=1, retain=True)
             with contextlib.suppress(RuntimeError, ValueError):
@@ -192,7 +196,13 @@ class Link:
             self.runtime.bus.unwatch_state(self._on_state)
         self.outbox.close()
 
-    # -- publishing (loop thread) -----------------------------------------------------------
+    # -- publishing (sender thread) ---------------------------------------------------------
+    def _publish_event(self, topic: str, payload: bytes, entry: int) -> None:
+        self._send(topic, payload, False, entry)
+
+    def _sender_error(self, name: str, exc: BaseException) -> None:
+        self.runtime.bus.stats.record_error(name, "the MQTT sender", exc)
+
     def _send(self, topic: str, payload: bytes, retain: bool, entry: int | None = None) -> None:
         info = self.client.publish(topic, payload, qos=1, retain=retain)
         self._sent(info.mid, entry)
@@ -217,11 +227,7 @@ class Link:
         state = self._dirty.get(event.device)
         if state is not None:
             body["state"] = state
-        payload = _json(body)
-        entry = self.outbox.add(topic, payload)
-        if entry is not None and self._sending:
-            self._send(topic, payload, retain=False, entry=entry)
-        self._end_of_turn()
+        self.sender.event(topic, _json(body))
 
     def _on_state(self, device: str, state: dict[str, Any]) -> None:
         if device not in self.remote_nodes:
@@ -240,14 +246,13 @@ class Link:
             loop.call_soon_threadsafe(loop.call_soon_threadsafe, self._end_turn)
 
     def _end_turn(self) -> None:
-        """Group commit of the turn's events, then the states that changed in it."""
+        """The states that changed in the turn, queued after the turn's events."""
         self._turn_end_posted = False
-        self.outbox.flush(sync=not self.connected)
         dirty, self._dirty = self._dirty, {}
         for device, state in dirty.items():
             if self._published.get(device) != state:
                 self._published[device] = state
-                self._send(self._topic("state", device), _json(state), retain=True)
+                self.sender.call(self._send, self._topic("state", device), _json(state), True)
 
     def _announce(self) -> None:
         """Everything a (re)connect re-publishes and re-subscribes (on the loop thread).
@@ -264,17 +269,21 @@ class Link:
             subs += [f"{base}/status", f"{base}/+/event/+", f"{base}/+/state"]
         if self.settings.discovery:
             subs.append(discovery.HA_STATUS)
-        self.client.subscribe([(s, 1) for s in subs])
-        self._send(self._topic("status"), ONLINE, retain=True)
-        self._send(self._topic("meta"), _json(self.meta()), retain=True)
+        self.sender.call(self._reannounce, subs, _json(self.meta()))
         self._publish_health(self.runtime.health.counters())
-        self._send_waiting()
         self._published.clear()  # a broker that lost its retained states gets them again
         for dev_id, device in self.runtime.devices.items():
             if dev_id not in self.remote_nodes and device.state:
                 self._on_state(dev_id, device.state)
         if self.settings.discovery:
             self.publish_discovery()
+
+    def _reannounce(self, subs: list[str], meta: bytes) -> None:
+        """Subscriptions, `online`, `meta`, then the outbox's backlog (sender thread)."""
+        self.client.subscribe([(s, 1) for s in subs])
+        self._send(self._topic("status"), ONLINE, retain=True)
+        self._send(self._topic("meta"), meta, retain=True)
+        self._send_waiting()
 
     def _send_waiting(self) -> None:
         """Hand paho the outbox's events it does not hold, oldest first; from now on new
@@ -285,7 +294,7 @@ class Link:
         for entry, topic, payload in self.outbox.waiting():
             if entry not in held:
                 self._send(topic, payload, retain=False, entry=entry)
-        self._sending = True
+        self.sender.sending = True
 
     def meta(self) -> dict[str, Any]:
         inst = self.runtime.installation
@@ -303,13 +312,13 @@ class Link:
 
     def _publish_health(self, table: dict[str, Any]) -> None:
         if self.connected:
-            self._send(self._topic("health"), _json(table), retain=True)
+            self.sender.call(self._send, self._topic("health"), _json(table), True)
 
     def publish_discovery(self) -> None:
         local = {k: d for k, d in self.runtime.devices.items() if k not in self.remote_nodes}
         for topic, config in discovery.configs(self.site, self.node,
                                                self.runtime.installation.name, local):
-            self._send(topic, _json(config), retain=True)
+            self.sender.call(self._send, topic, _json(config), True)
 
     # -- remote devices (loop thread) -----------------------------------------------------
     def attach_remote(self, device: RemoteDevice) -> None:
@@ -323,7 +332,7 @@ class Link:
             kwargs = dict(list(bound.arguments.items())[1:])
         topic, payload = self._topic("cmd", device.id, name, node=node), _json(kwargs or args)
         if self.nodes_online[node]:
-            self._send(topic, payload, retain=False)
+            self.sender.call(self._send, topic, payload, False)
             return
         held = self._held[node]
         if len(held) == held.maxlen:
@@ -344,13 +353,18 @@ class Link:
                 device.set_online(online, reason)
         held = self._held[node]
         while online and held:
-            self._send(*held.popleft(), retain=False)
+            self.sender.call(self._send, *held.popleft(), False)
 
     def _broker_lost(self) -> None:
-        self._sending = False  # events wait in the outbox until _send_waiting
-        self.outbox.flush(sync=True)  # what was in flight waits now: make it survive a power cut
+        self.sender.call(self._hold_events)
         for node in list(self.nodes_online):
             self._node_status(node, False)
+
+    def _hold_events(self) -> None:
+        """The broker is away (sender thread): events wait in the outbox until _send_waiting,
+        and what was in flight is synced, to survive a power cut."""
+        self.sender.sending = False
+        self.outbox.flush(sync=True)
 
     # -- paho callbacks (network thread) -------------------------------------------------
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any,
