@@ -16,8 +16,8 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from museokit.core.config import load_installation
 from museokit.core.events import Event
