@@ -68,11 +68,12 @@ class Console:
             print(f"{self._stamp()}  {device} is {label}", file=self.out, flush=True)
 
     def _read(self, stream: TextIO) -> None:
-        for line in stream:
-            self.session.post(self.handle, line)
+        clock = self.session.clock
+        for line in stream:  # stamped as it is read: a busy loop changes no press's length
+            self.session.post(self.handle, line, clock.monotonic())
 
-    def handle(self, line: str) -> None:
-        """Run one typed line, on the loop thread."""
+    def handle(self, line: str, at: float | None = None) -> None:
+        """Run one typed line, on the loop thread; `at`: when it was typed (None: now)."""
         text = line.split("#", 1)[0].strip()
         if not text:
             return
@@ -82,11 +83,11 @@ class Console:
             self._say(f"cannot read that: {exc}")
             return
         try:
-            self._dispatch(words, text)
+            self._dispatch(words, text, at)
         except (CommandError, ValueError) as exc:
             self._say(str(exc))
 
-    def _dispatch(self, words: list[str], text: str) -> None:
+    def _dispatch(self, words: list[str], text: str, at: float | None = None) -> None:
         head = words[0].lower()
         if head in ("help", "?"):
             self._say(HELP)
@@ -100,7 +101,7 @@ class Console:
         elif "." in head:
             self.session.run_command(text)
         elif len(words) in (2, 3) and head in self._actions():
-            self.session.play(words[1], head, words[2] if len(words) == 3 else None)
+            self.session.play(words[1], head, words[2] if len(words) == 3 else None, at)
         else:
             self._say(f"unknown command {text!r}; type 'help'")
 

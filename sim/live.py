@@ -231,11 +231,13 @@ class LiveSession:
         if self.runtime is not None:
             self.runtime.loop.call_soon_threadsafe(fn, *args)
 
-    def play(self, device_id: str, action: str, arg: str | None = None) -> None:
-        """A visitor action, on the loop thread; raises CommandError when refused."""
+    def play(self, device_id: str, action: str, arg: str | None = None,
+             at: float | None = None) -> None:
+        """A visitor action, on the loop thread; raises CommandError when refused. `at`: when
+        the visitor acted (stamped where it happened; None: now)."""
         runtime = self._running()
-        t = self.clock.monotonic()  # when the device sees it: a replay must measure the same durations
-        runtime.simulate(device_id, action, arg)
+        t = self.clock.monotonic()  # noted when the loop plays it: after the events before it
+        runtime.simulate(device_id, action, arg, at)
         backend = runtime.backends.get("sim")
         channel = backend.inputs.get(device_id) if isinstance(backend, SimBackend) else None
         if channel is not None and not channel.idle:
@@ -261,7 +263,7 @@ class LiveSession:
 
     def act(self, device_id: str, action: str, arg: str | None = None) -> None:
         """`play` from any thread (the window); a refusal is logged, not raised."""
-        self.post(self._logged, self.play, device_id, action, arg)
+        self.post(self._logged, self.play, device_id, action, arg, self.clock.monotonic())
 
     def command(self, text: str) -> None:
         """`run_command` from any thread."""

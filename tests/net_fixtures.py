@@ -215,12 +215,15 @@ def node(tmp_path: Path) -> Iterator[Callable[..., Node]]:
 class NodeProcess:
     """`museokit sim PATH --broker URL --node ID` as a process; typed lines play visitors."""
 
-    def __init__(self, folder: Path, url: str, node_id: str, state_dir: Path) -> None:
+    def __init__(self, folder: Path, url: str, node_id: str | None, state_dir: Path,
+                 wrap: Callable[[list[str]], list[str]] = list) -> None:
+        """`wrap` turns the command into the one to run (inside `unshare`, say)."""
         self.lines: list[str] = []
         self.state_dir = state_dir
+        node = ["--node", node_id] if node_id else []
         self.proc = subprocess.Popen(
-            [MUSEOKIT, "sim", str(folder), "--broker", url, "--node", node_id,
-             "--state-dir", str(state_dir), "--headless"],
+            wrap([MUSEOKIT, "sim", str(folder), "--broker", url, *node,
+                  "--state-dir", str(state_dir), "--headless"]),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -77,7 +77,7 @@ def test_led_pulse_without_pwm_says_how_to_fix_it(harness):
 
 
 @pytest.mark.parametrize(("command", "args", "says"), [
-    ("blink", ("fast",), "on_time: expected a number of at least 0.001, got 'fast'"),
+    ("blink", ("fast",), "on_time: expected a number, got 'fast'"),
     ("blink", (0.2, 0), "off_time: expected a number of at least 0.001"),
     ("blink", (0.2, 0.2, 0), "n: expected a whole number of at least 1"),
     ("pulse", (1, 1, 2.5), "n: expected a whole number"),
@@ -177,7 +177,8 @@ def test_relay_pulse_switches_off_after_the_time_and_finishes(harness):
 @pytest.mark.parametrize("seconds", [0, -1, "long"])
 def test_relay_pulse_needs_a_positive_time(harness, seconds):
     h = harness(device("smoke", "relay"))
-    with pytest.raises(CommandError, match="seconds: expected a number of at least"):
+    # A word is refused by the one type check; a number out of range by the command itself.
+    with pytest.raises(CommandError, match="seconds: expected a number"):
         h.command("smoke", "pulse", seconds)
 
 
@@ -209,7 +210,7 @@ def test_servo_min_angle_above_max_angle_turns_the_other_way(harness):
 @pytest.mark.parametrize(("angle", "says"), [
     (181, "outside 0..180; if the servo turns further, widen min_angle/max_angle"),
     (-1, "outside 0..180"),
-    ("left", "angle: expected a number"),
+    ("left", "degrees: expected a number"),
 ])
 def test_servo_refuses_angles_it_cannot_reach(harness, angle, says):
     h = harness(device("arm", "servo"))

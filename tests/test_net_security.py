@@ -74,8 +74,10 @@ def test_fuzzed_messages_never_crash_the_node_or_run_undeclared_commands(entranc
         obs.publish(f"{PREFIX}/ready/cmd/{marker}", b"")
         wait_for(lambda: runtime.devices["ready"].label == marker, what="the marker command")
     refusals = [r.getMessage() for r in caplog.records if r.getMessage().startswith("refused")]
-    assert len(refusals) == node.link.refused - refused_before
-    assert all("\n" not in line for line in refusals)
+    # Every refusal is counted; the log shows a few a minute (rate-limited), each bounded.
+    assert len(refusals) <= node.link.refused - refused_before
+    assert node.link._refusals.total == node.link.refused
+    assert all("\n" not in line and len(line) < 600 for line in refusals)
     assert runtime.bus.stats.errors == 0
     assert node.runtime.running and node.link.connected
 

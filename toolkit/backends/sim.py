@@ -39,10 +39,12 @@ class VirtualInput(InputChannel):
         """At rest: nothing pressed, in range, or on the reader."""
         return bool(self.value == _IDLE_LEVEL[self.signal])
 
-    def inject(self, value: Any) -> None:
-        """A reading arrives, exactly as a real backend would deliver it."""
+    def inject(self, value: Any, at: float | None = None) -> None:
+        """A reading arrives, exactly as a real backend would deliver it; `at` is when it
+        happened on the loop's clock (stamped where the visitor acted: a console line read,
+        an MQTT message received), so a late loop does not change what the visitor did."""
         self.value = value
-        self.sink(value)
+        self.sink(value, at)
 
 
 class VirtualOutput(OutputChannel):
@@ -100,6 +102,6 @@ class SimBackend(Backend):
         self.all_outputs.setdefault(device_id, []).append(channel)
         return channel
 
-    def inject(self, device_id: str, value: Any) -> None:
+    def inject(self, device_id: str, value: Any, at: float | None = None) -> None:
         """A visitor's reading on `device_id`'s input (`museokit.core.backend.Playable`)."""
-        self.inputs[device_id].inject(value)
+        self.inputs[device_id].inject(value, at)

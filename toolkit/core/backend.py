@@ -210,8 +210,9 @@ def _ignore_availability(device_id: str, online: bool, reason: str) -> None:
 class Playable(Protocol):
     """A backend whose inputs a visitor can be played on (`Runtime.simulate`): the simulator's."""
 
-    def inject(self, device_id: str, value: Any) -> None:
-        """`value` arrives on `device_id`'s input, exactly as a real reading would."""
+    def inject(self, device_id: str, value: Any, at: float | None = None) -> None:
+        """`value` arrives on `device_id`'s input, exactly as a real reading would; `at`:
+        when the visitor acted, on the loop's clock (None: now)."""
 
 
 def read_settings(report: Report, name: str, cls: type[Backend], raw: Any) -> dict[str, Any] | None:

@@ -23,7 +23,9 @@ from fnmatch import fnmatchcase
 from time import perf_counter
 from typing import Any
 
+from museokit.core.arguments import excerpt
 from museokit.core.events import Event
+from museokit.core.ratelog import RateLimitedLog
 
 log = logging.getLogger("museokit.bus")
 
@@ -54,11 +56,16 @@ class HandlerStats:
     #: logged: the scenario runner and the simulator list errors this way.
     error_listeners: list[Callable[[str, str, BaseException], Any]] = field(default_factory=list)
 
+    #: Handler errors in the log: a handler failing on every event logs a few a minute.
+    error_log: RateLimitedLog = field(
+        default_factory=lambda: RateLimitedLog(log, "handler errors"))
+
     def record_error(self, name: str, what: str, exc: BaseException) -> None:
         self.errors += 1
         self.errors_by_handler[name] = self.errors_by_handler.get(name, 0) + 1
-        log.error("handler %s failed on %s: %s: %s", name, what, type(exc).__name__, exc,
-                  exc_info=exc if log.isEnabledFor(logging.DEBUG) else None)
+        self.error_log(logging.ERROR, "handler %s failed on %s: %s: %s", name, what,
+                       type(exc).__name__, excerpt(str(exc), 300),
+                       exc_info=exc if log.isEnabledFor(logging.DEBUG) else None)
         for listener in self.error_listeners:
             listener(name, what, exc)
 

@@ -33,7 +33,7 @@ from museokit.core.nodes import (
     check_nodes,
 )
 from museokit.core.pins import BUS_PINS, PinCheck, PinRef
-from museokit.core.report import KeyPath, Report, format_path
+from museokit.core.report import KeyPath, Report, bounded, format_path
 from museokit.core.rules import Action as Action
 from museokit.core.rules import RuleCheck
 from museokit.core.rules import RuleConfig as RuleConfig
@@ -69,8 +69,8 @@ class ConfigIssue:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         key = f" {self.path}:" if self.path else ""
-        hint = f" — {self.hint}" if self.hint else ""
-        return f"{where}:{key} {self.message}{hint}"
+        hint = f" — {bounded(self.hint)}" if self.hint else ""
+        return f"{where}:{key} {bounded(self.message)}{hint}"
 
 
 class InstallationError(Exception):
@@ -145,7 +145,14 @@ def load_installation(path: str | Path) -> Installation:
     """Read and check an installation; raises InstallationError listing every problem."""
     file = find_file(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InstallationError([ConfigIssue(
+            str(file), line, "", f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
+            "save the file as UTF-8 text in your editor; is it really the installation file?")]
+        ) from None
     except FileNotFoundError:
         if Path(path).exists():
             hint = (f"{file.parent} has no {FILENAME}: is it the installation folder? "
@@ -153,8 +160,9 @@ def load_installation(path: str | Path) -> Installation:
         else:
             hint = f"no such folder; `museokit new {path}` starts an installation there"
         raise InstallationError([ConfigIssue(str(file), None, "", "file not found", hint)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InstallationError([ConfigIssue(str(file), None, "", f"cannot read: {exc}")]) from None
+    except OSError as exc:
+        raise InstallationError([ConfigIssue(str(file), None, "", f"cannot read: {exc.strerror}",
+                                             "check the file's permissions and the disk")]) from None
     return _Checker(file, text).run()
 
 
@@ -202,6 +210,11 @@ class _Checker(Report):
             raise InstallationError([ConfigIssue(str(self.file), line, "", f"not valid TOML: {exc}",
                                                  "check quotes, brackets and '=' on that line")]
                                     ) from None
+        except RecursionError:
+            raise InstallationError([ConfigIssue(
+                str(self.file), _deepest_line(self.text), "", "values nested too deep to read",
+                "an installation file needs a few levels of [ ] or { } at most: remove the extra "
+                "brackets")]) from None
         backend_names = plugins.registered(plugins.BACKENDS)
         self.unknown_keys((), data, (*_TOP_LEVEL, *backend_names), "the installation file")
         head = self.section(data, "installation")
@@ -245,6 +258,11 @@ class _Checker(Report):
         if not isinstance(options, dict):
             self.error(("options",), "expected a table: write [options]")
             options = {}
+        if not devices and not self.issues:
+            self.error(("devices",) if "devices" in data else (), "no devices: this installation "
+                       "would start and do nothing",
+                       'add a [[devices]] table, like [[devices]] id = "door" kind = "button" pin = 17 '
+                       "(`museokit new FOLDER` starts from a template)")
         if self.issues:
             raise InstallationError(self.issues)
         return Installation(folder, self.file, name, site, node, backend, behaviour, devices,
@@ -314,7 +332,11 @@ class _Checker(Report):
         for i, table in enumerate(self.tables(raw, "devices")):
             path: KeyPath = ("devices", i)
             dev_id = table.get("id")
-            if not isinstance(dev_id, str) or not dev_id:
+            if "id" in table and (not isinstance(dev_id, str) or not dev_id):
+                self.error((*path, "id"), f"expected a name in quotes, got {dev_id!r}",
+                           'write id = "door" (lower case letters, digits and _)')
+                continue
+            if not isinstance(dev_id, str):
                 self.error(path, "device without an id", 'add id = "door" (a short name)')
                 continue
             if not NAME_RE.match(dev_id):
@@ -334,7 +356,9 @@ class _Checker(Report):
             seen[dev_id] = i
             kind = table.get("kind")
             if not isinstance(kind, str):
-                self.error(path, f"device {dev_id!r} has no kind",
+                self.error((*path, "kind") if "kind" in table else path,
+                           f"device {dev_id!r} has no kind" if kind is None else
+                           f"expected a kind in quotes, got {kind!r}",
                            f"add kind = \"...\", one of: {', '.join(sorted(kinds))}")
                 self.broken_ids.add(dev_id)
                 continue
@@ -406,6 +430,17 @@ def _line_from_toml_error(message: str, text: str) -> int | None:
     if "(at end of document)" in message:  # an unclosed array or string: look at the end
         written = [n for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         return written[-1] if written else None
+    return None
+
+
+def _deepest_line(text: str, limit: int = 100) -> int | None:
+    """The line where brackets first nest `limit` deep (strings not told apart: a hint)."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        for ch in line:
+            depth += (ch in "[{") - (ch in "]}")
+            if depth >= limit:
+                return number
     return None
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from museokit.core import arguments
 from museokit.core.backend import Backend, InputChannel, OutputChannel, Sink
 from museokit.core.bus import Bus, Subscription, event_handler
 from museokit.core.clock import Clock
@@ -65,6 +66,10 @@ def command(fn: Callable[..., Any]) -> Callable[..., Any]:
         if self.asleep:
             log.debug("%s.%s dropped: asleep outside opening hours", self.id, fn.__name__)
             return None
+        if args or kwargs:  # a behaviour's call is checked like a rule's or a payload's
+            problem = arguments.problem(fn, args, kwargs)
+            if problem:
+                raise CommandError(f"{self.id}.{fn.__name__}: {problem}")
         return fn(self, *args, **kwargs)
 
     unless_asleep.museokit_command = True  # type: ignore[attr-defined]
@@ -352,6 +357,9 @@ def check_arguments(device: type[Device] | Device, name: str, args: list[Any],
     except TypeError as exc:
         usage = command_usage(method)
         raise CommandError(f"{name}: {exc}; usage: {name} {usage}".rstrip()) from None
+    problem = arguments.problem(method, args, kwargs)
+    if problem:
+        raise CommandError(f"{name}: {problem}", f"usage: {name} {command_usage(method)}".rstrip())
 
 
 def command_usage(method: Callable[..., Any]) -> str:
@@ -374,7 +382,7 @@ def read_options(report: Report, path: KeyPath, cls: type[Device],
         try:
             options[name] = opt.convert(table[name])
         except OptionError as exc:
-            report.error((*path, name), f"{exc}", opt.help)
+            report.error((*path, name, *([exc.key] if exc.key else [])), f"{exc}", opt.help)
     if all(name in options for name in cls.options if name in table):
         for key, message in cls.check_options(cls.with_defaults(options)):
             report.error((*path, *(key if isinstance(key, tuple) else (key,))), message)

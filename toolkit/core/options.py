@@ -12,6 +12,7 @@ class a caller asks for (devices raise `CommandError`), naming the argument.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,14 @@ from museokit.core.colors import parse_color
 
 
 class OptionError(ValueError):
-    """A value does not fit its option; the message says what was expected."""
+    """A value does not fit its option; the message says what was expected.
+
+    `key`: in a table option, the key of the value that does not fit (its line is named).
+    """
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 # Named here because inside Option the field `type` shadows the builtin.
@@ -76,7 +84,12 @@ class Option:
                 raise OptionError(f"expected {self.expected()}, got {raw!r}")
             if t is int and not isinstance(raw, int):
                 raise OptionError(f"expected {self.expected()}, got {raw!r}")
-            value: Any = float(raw) if t is float else raw
+            try:
+                value: Any = float(raw) if t is float else raw
+            except OverflowError:
+                raise OptionError(f"expected {self.expected()}, got a number too large") from None
+            if t is float and not math.isfinite(value):
+                raise OptionError(f"expected {self.expected()}, got {raw!r} (not a finite number)")
             # Written so that NaN (valid TOML: `nan`) fails any bound.
             if (self.min is not None and not value >= self.min) or (
                     self.max is not None and not value <= self.max):
@@ -98,7 +111,13 @@ class Option:
             if self.item is None:
                 return raw
             item = self._item()
-            return {key: item.check(key, value) for key, value in raw.items()}
+            checked = {}
+            for key, value in raw.items():
+                try:
+                    checked[key] = item.convert(value)
+                except OptionError as exc:
+                    raise OptionError(f"{key}: {exc}", key) from None
+            return checked
         raise OptionError(f"unsupported option type {t!r}")
 
     def check(self, name: str, raw: Any, error: ErrorClass = OptionError) -> Any:

@@ -9,6 +9,8 @@ named by the file, its line and its key path (`installation.toml:12: devices[1].
 
 from __future__ import annotations
 
+import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
@@ -17,7 +19,7 @@ from museokit.core.events import NAME_RE
 from museokit.core.suggest import suggest
 from museokit.core.tomlmap import Path as KeyPath
 
-__all__ = ["KeyPath", "Report", "format_path"]
+__all__ = ["KeyPath", "Report", "bounded", "format_path"]
 
 
 class Report(ABC):
@@ -84,8 +86,23 @@ class Report(ABC):
 
 
 def format_path(path: KeyPath) -> str:
-    """`("devices", 1, "kind")` -> `devices[1].kind`."""
+    """`("devices", 1, "kind")` -> `devices[1].kind`; a key that is not bare is quoted as TOML
+    quotes it, and cut short."""
     out = ""
     for part in path:
+        if isinstance(part, str) and not _BARE_KEY.match(part):
+            part = bounded(json.dumps(part, ensure_ascii=False), _KEY_CHARS)
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+#: The longest message, hint or quoted key an issue prints (a file may hold anything).
+MESSAGE_CHARS, _KEY_CHARS = 400, 60
+
+
+def bounded(text: str, limit: int = MESSAGE_CHARS) -> str:
+    """`text` on one line, control characters escaped, cut at `limit` characters."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"

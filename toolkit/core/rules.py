@@ -119,7 +119,10 @@ class RuleCheck:
             report.unknown_keys(path, table, RULE_KEYS, "a rule")
             when = table.get("when")
             if not isinstance(when, str):
-                report.error(path, "rule without `when`", 'add when = "door.pressed"')
+                report.error((*path, "when") if "when" in table else path,
+                             "rule without `when`" if when is None else
+                             f"expected an event in quotes, got {when!r}",
+                             'write when = "door.pressed"')
                 continue
             self.event((*path, "when"), when)
             until = report.text_value(path, table, "until", None)

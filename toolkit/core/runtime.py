@@ -18,6 +18,7 @@ from museokit.core.clock import Clock, RealClock
 from museokit.core.config import Action, Installation, RuleConfig
 from museokit.core.device import CommandError, Device, DeviceContext
 from museokit.core.events import Event
+from museokit.core.health import Health
 from museokit.core.loop import Loop
 from museokit.core.schedule import SCHEDULE_ID, ScheduleKeeper
 from museokit.core.states import STATES_ID, StateMachine
@@ -55,6 +56,8 @@ class Runtime:
         self.keeper: ScheduleKeeper | None = None
         self._thread: threading.Thread | None = None
         self.started = False
+        #: Every counter of what went wrong, summarised and published (core/health.py).
+        self.health = Health()
 
     # -- start and stop ---------------------------------------------------------------
     def start(self) -> None:
@@ -92,6 +95,7 @@ class Runtime:
             self.behaviour = behaviour.load(self) if inst.behaviour else None
             for backend in self.backends.values():
                 backend.start()
+            self.health.register(self.bus, self.backends, self.devices)
             if self.states is not None:
                 self.states.open()
             if inst.schedule is not None:
@@ -131,9 +135,11 @@ class Runtime:
         behaviour.activate(self)
         watchdog = Watchdog(self.bus)
         watchdog.start()
+        self.health.start(self.loop)
         try:
             self.loop.run_forever()
         finally:
+            self.health.stop()
             watchdog.stop()
 
     def start_in_thread(self) -> threading.Thread:
@@ -174,15 +180,17 @@ class Runtime:
             raise CommandError(f"no device {device_id!r}")
         return device.run_command(name, args, kwargs)
 
-    def simulate(self, device_id: str, action: str, arg: str | None = None) -> None:
-        """Play a visitor: `press` a button, `motion` on a PIR, `tag` a reader."""
+    def simulate(self, device_id: str, action: str, arg: str | None = None,
+                 at: float | None = None) -> None:
+        """Play a visitor: `press` a button, `motion` on a PIR, `tag` a reader. `at`: when the
+        visitor did it on the loop's clock (None: now)."""
         values = self.visitor_values(device_id, action, arg)
         backend = self.backends.get(self.device_backend.get(device_id, ""))
         if not isinstance(backend, Playable):
             raise CommandError(f"{device_id} is on the {self.device_backend.get(device_id)} "
                                "backend; only simulated devices can be played")
         for value in values:
-            backend.inject(device_id, value)
+            backend.inject(device_id, value, at)
 
     def visitor_values(self, device_id: str, action: str, arg: str | None = None) -> list[Any]:
         """The input levels a visitor's `action` on `device_id` makes, in order (a driver for

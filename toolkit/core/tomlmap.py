@@ -15,14 +15,65 @@ import re
 
 Path = tuple[str | int, ...]
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
-_PART = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
-_KEY = re.compile(rf"^\s*({_PART}(?:\s*\.\s*{_PART})*)\s*=")
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
+_BASIC = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_LITERAL = re.compile(r"'([^']*)'")
+_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
 
 
-def _split_key(text: str) -> tuple[str, ...]:
-    parts = re.findall(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""", text)
-    return tuple(p.strip("\"'") for p in parts)
+def _unescape(text: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        code = m.group(1)
+        if code[0] in "uU":
+            try:
+                return chr(int(code[1:], 16))
+            except (ValueError, OverflowError):
+                return code
+        return _ESCAPES.get(code, code)
+    return re.sub(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", one, text)
+
+
+def _parse_key(line: str, pos: int) -> tuple[tuple[str, ...], int] | None:
+    """The dotted key starting at `pos` (spaces allowed around dots) and where it ends."""
+    parts: list[str] = []
+    while True:
+        while pos < len(line) and line[pos] in " \t":
+            pos += 1
+        for pattern, decode in ((_BARE, None), (_BASIC, _unescape), (_LITERAL, None)):
+            m = pattern.match(line, pos)
+            if m:
+                parts.append(decode(m.group(1)) if decode else m.group(m.lastindex or 0))
+                pos = m.end()
+                break
+        else:
+            return None
+        rest = len(line) - len(line[pos:].lstrip(" \t"))
+        if rest < len(line) and line[rest] == ".":
+            pos = rest + 1
+            continue
+        return tuple(parts), rest
+
+
+def _header(line: str) -> tuple[str, tuple[str, ...]] | None:
+    """(`[` or `[[`, key) of a table header line, else None."""
+    stripped = line.lstrip(" \t")
+    if not stripped.startswith("["):
+        return None
+    opener = "[[" if stripped.startswith("[[") else "["
+    found = _parse_key(stripped, len(opener))
+    if found is None:
+        return None
+    key, end = found
+    closer = "]]" if opener == "[[" else "]"
+    return (opener, key) if stripped.startswith(closer, end) else None
+
+
+def _key(line: str) -> tuple[tuple[str, ...], int] | None:
+    """The key of a `key = value` line and where its value starts, else None."""
+    found = _parse_key(line, 0)
+    if found is None or not line.startswith("=", found[1]):
+        return None
+    return found[0], found[1] + 1
 
 
 def _bracket_balance(value: str) -> int:
@@ -57,10 +108,10 @@ def key_lines(text: str) -> dict[Path, int]:
         if depth > 0:
             depth += _bracket_balance(line)
             continue
-        header = _HEADER.match(line)
-        if header and not _KEY.match(line):
-            name = _resolve(_split_key(header.group(2)), counts)
-            if header.group(1) == "[[":
+        header = _header(line)
+        if header:
+            name = _resolve(header[1], counts)
+            if header[0] == "[[":
                 index = counts.get(name, -1) + 1
                 counts[name] = index
                 table = (*name, index)
@@ -69,13 +120,13 @@ def key_lines(text: str) -> dict[Path, int]:
                 table = name
             lines.setdefault(table, number)
             continue
-        key = _KEY.match(line)
+        key = _key(line)
         if not key:
             continue
-        path = (*table, *_split_key(key.group(1)))
+        path = (*table, *key[0])
         for end in range(len(table) + 1, len(path) + 1):  # `a.b.c = 1` also defines a, a.b
             lines.setdefault(path[:end], number)
-        value = line[key.end():]
+        value = line[key[1]:]
         for quotes in ('"""', "'''"):
             if value.count(quotes) == 1:
                 in_multiline = quotes

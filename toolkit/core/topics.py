@@ -2,6 +2,7 @@
 
     bus event `door.pressed`  <->  museokit/<site>/<node>/door/event/pressed
     device state of `led`     <->  museokit/<site>/<node>/led/state
+    the node's counters       <->  museokit/<site>/<node>/health (retained, core/health.py)
     command `led.blink`       <->  museokit/<site>/<node>/led/cmd/blink
     sim action `door.press`   <->  museokit/<site>/<node>/door/sim/press
 """
@@ -11,7 +12,9 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 ROOT = "museokit"
-Channel = Literal["event", "state", "cmd", "sim", "status", "meta"]
+Channel = Literal["event", "state", "cmd", "sim", "status", "meta", "health"]
+#: Channels of the node itself: `museokit/<site>/<node>/<channel>`.
+_NODE_CHANNELS = ("status", "meta", "health")
 _WITH_NAME = ("event", "cmd", "sim")
 
 
@@ -29,7 +32,7 @@ def node_prefix(site: str, node: str) -> str:
 
 def format_topic(t: Topic) -> str:
     base = node_prefix(t.site, t.node)
-    if t.channel in ("status", "meta"):
+    if t.channel in _NODE_CHANNELS:
         return f"{base}/{t.channel}"
     if t.channel == "state":
         return f"{base}/{t.device}/state"
@@ -42,7 +45,7 @@ def parse_topic(topic: str) -> Topic:
     if len(parts) < 4 or parts[0] != ROOT:
         raise ValueError(f"not a museokit topic: {topic!r}")
     site, node, rest = parts[1], parts[2], parts[3:]
-    if len(rest) == 1 and rest[0] in ("status", "meta"):
+    if len(rest) == 1 and rest[0] in _NODE_CHANNELS:
         return Topic(site, node, rest[0])  # type: ignore[arg-type]
     if len(rest) == 2 and rest[1] == "state":
         return Topic(site, node, "state", rest[0])

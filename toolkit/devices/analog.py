@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
+from museokit.core.arguments import excerpt
 from museokit.core.backend import InputChannel
 from museokit.core.device import CommandError, Device
 from museokit.core.options import Option
@@ -52,8 +53,9 @@ def parse_reading(device: Device, arg: str | None, expected: str, *, low: float 
         reading = float(text)
     except ValueError:
         reading = math.nan
-    if not low <= reading <= high:
-        raise CommandError(f"{device.id} ({device.kind}): 'value' needs {expected}, got {arg!r}")
+    if not (math.isfinite(reading) and low <= reading <= high):
+        raise CommandError(f"{device.id} ({device.kind}): 'value' needs {expected}, "
+                           f"got {excerpt(repr(arg), 60)}")
     return reading
 
 

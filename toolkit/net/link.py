@@ -16,11 +16,12 @@ What it does, in the words of the contract:
   Assistant discovery; TCP_NODELAY on the new socket, because QoS 1 otherwise
   waits on delayed ACKs (88 ms per round trip instead of 0.5 ms, measured);
 - local events go out at QoS 1 through the on-disk outbox (`outbox.py`), so
-  nothing is lost while the broker is away or the node restarts. An event is
-  handed to paho at once; the outbox writes the turn's unacked events in one
-  `write()` at the end of the loop turn (group commit, see `outbox.py` for
-  the exact durability rule). A device's state is published (retained) once
-  per turn, after the turn's events and only when it changed; an event whose
+  nothing is lost while the broker is away or the node restarts. The loop
+  hands an event to the sender thread (`sender.py`) in O(1); that thread
+  writes each batch of unacked events in one `write()` (group commit, see
+  `outbox.py` for the exact durability rule) and hands them to paho, so the
+  loop never waits on the disk or on paho. A device's state is published
+  (retained) once per turn, after the turn's events and only when it changed; an event whose
   device's state changed in that turn carries the new state in its payload
   (`"state": {...}`), so the lead's remote device is up to date when the
   event's handlers run, without waiting for the retained `…/state`;
@@ -31,7 +32,8 @@ What it does, in the words of the contract:
   state and availability from the broker, and send their commands through it.
 
 Threads: paho's network thread only parses and hands over; everything that
-touches devices or the bus runs on the runtime loop. The hand-over is batched:
+touches devices or the bus runs on the runtime loop; everything that publishes
+or writes the outbox runs on the sender thread, in the loop's order. The hand-over is batched:
 messages that arrive while the loop has not yet taken the previous ones join
 them, so a burst costs one wake-up of the loop thread, not one per message.
 """
@@ -43,6 +45,8 @@ import inspect
 import json
 import logging
 import socket
+import ssl
+import sys
 import threading
 from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any
@@ -52,14 +56,17 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from museokit import __version__
 from museokit.backends.mqtt import MqttBackend
+from museokit.core.arguments import excerpt
 from museokit.core.bus import callable_name
 from museokit.core.device import CommandError, check_call
 from museokit.core.events import Event
+from museokit.core.ratelog import RateLimitedLog
 from museokit.core.topics import Topic, format_topic, node_prefix, parse_topic
 from museokit.net import discovery
 from museokit.net.outbox import Outbox
 from museokit.net.payload import PayloadError, command_arguments, decode_json, sim_argument
 from museokit.net.remote import BACKEND, RemoteDevice
+from museokit.net.sender import Sender
 from museokit.net.settings import LinkSettings
 
 if TYPE_CHECKING:
@@ -70,7 +77,8 @@ log = logging.getLogger("museokit.net")
 ONLINE, OFFLINE = b"online", b"offline"
 #: How many (seq, ts) pairs per remote node are remembered to drop duplicates.
 _DEDUP = 4096
-_SHORT = 60
+#: Characters of a refused payload the log shows.
+_SHORT = 120
 #: Commands kept per offline node (the oldest go first when more arrive).
 _HELD_COMMANDS = 100
 #: Parsed topics remembered (forgotten all at once when full: a fuzzer sends endless new ones).
@@ -80,8 +88,9 @@ _ROUNDS = 32
 
 
 def _short(payload: bytes) -> str:
-    text = repr(payload[:_SHORT])
-    return text + ("…" if len(payload) > _SHORT else "")
+    """The start of a payload for the log: at most `_SHORT` characters, escaped, on one line."""
+    text = payload[:_SHORT].decode("utf-8", "replace")
+    return excerpt(text + ("…" if len(payload) > _SHORT else ""), _SHORT)
 
 
 class Link:
@@ -100,7 +109,10 @@ class Link:
             n: deque(maxlen=_HELD_COMMANDS) for n in self.nodes_online}
         self._closing = False
         self.connected = False
+        #: The last reason a connection attempt failed, said once (paho retries quietly).
+        self._connect_problem = ""
         self.refused = 0
+        self._refusals = RateLimitedLog(log, "refused messages")
         self._topics: dict[str, str] = {}
         #: Topic text -> parsed topic, for the topics this node hears again and again.
         self._parsed: dict[str, Topic] = {}
@@ -109,9 +121,6 @@ class Link:
         #: Local device -> the state last published (retained) for it.
         self._published: dict[str, dict[str, Any]] = {}
         self._turn_end_posted = False
-        #: New events go to paho at once (connected, and the outbox's backlog handed over);
-        #: otherwise they only wait in the outbox (loop thread only).
-        self._sending = False
         #: Calls for the loop, handed over from paho's thread in batches (see _hand_over).
         self._inbox: list[tuple[Any, tuple[Any, ...]]] = []
         self._inbox_lock = threading.Lock()
@@ -123,6 +132,12 @@ class Link:
         self._inflight: dict[int, int | None] = {}
         self._early: set[int] = set()
         self.outbox = Outbox(settings.state_dir, settings.queue_limit)
+        self.sender = Sender(self.outbox, self._publish_event, lambda: not self.connected,
+                             self._sender_error)
+        health = runtime.health
+        health.add("mqtt", self.counters)
+        health.limiters.append(self._refusals)
+        health.listeners.append(self._publish_health)
         self.client = self._make_client()
         self._started = False
         runtime.backends[BACKEND] = MqttBackend(runtime.loop, {"link": self})
@@ -141,6 +156,7 @@ class Link:
         client.max_inflight_messages_set(100)
         client.on_socket_open = _nodelay
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
         client.on_message = self._on_message
@@ -155,6 +171,7 @@ class Link:
         self._started = True
         self._tap = bus.tap(self._on_event, name="mqtt link")
         bus.watch_state(self._on_state)
+        self.sender.start()
         waiting = len(self.outbox)  # an earlier run's events: sent first, once connected
         log.info("joining broker %s as node %s%s", self.settings.url, self.node,
                  f" ({waiting} events from the last run to send)" if waiting else "")
@@ -167,6 +184,7 @@ class Link:
         self._closing = True
         if self._started:
             self._end_turn()
+        self.sender.stop()  # commits and hands paho what is queued
         if self.connected:
             info = self.client.publish(self._topic("status"), OFFLINE, qos=1, retain=True)
             with contextlib.suppress(RuntimeError, ValueError):
@@ -178,7 +196,13 @@ class Link:
             self.runtime.bus.unwatch_state(self._on_state)
         self.outbox.close()
 
-    # -- publishing (loop thread) -----------------------------------------------------------
+    # -- publishing (sender thread) ---------------------------------------------------------
+    def _publish_event(self, topic: str, payload: bytes, entry: int) -> None:
+        self._send(topic, payload, False, entry)
+
+    def _sender_error(self, name: str, exc: BaseException) -> None:
+        self.runtime.bus.stats.record_error(name, "the MQTT sender", exc)
+
     def _send(self, topic: str, payload: bytes, retain: bool, entry: int | None = None) -> None:
         info = self.client.publish(topic, payload, qos=1, retain=retain)
         self._sent(info.mid, entry)
@@ -203,11 +227,7 @@ class Link:
         state = self._dirty.get(event.device)
         if state is not None:
             body["state"] = state
-        payload = _json(body)
-        entry = self.outbox.add(topic, payload)
-        if entry is not None and self._sending:
-            self._send(topic, payload, retain=False, entry=entry)
-        self._end_of_turn()
+        self.sender.event(topic, _json(body))
 
     def _on_state(self, device: str, state: dict[str, Any]) -> None:
         if device not in self.remote_nodes:
@@ -226,14 +246,13 @@ class Link:
             loop.call_soon_threadsafe(loop.call_soon_threadsafe, self._end_turn)
 
     def _end_turn(self) -> None:
-        """Group commit of the turn's events, then the states that changed in it."""
+        """The states that changed in the turn, queued after the turn's events."""
         self._turn_end_posted = False
-        self.outbox.flush(sync=not self.connected)
         dirty, self._dirty = self._dirty, {}
         for device, state in dirty.items():
             if self._published.get(device) != state:
                 self._published[device] = state
-                self._send(self._topic("state", device), _json(state), retain=True)
+                self.sender.call(self._send, self._topic("state", device), _json(state), True)
 
     def _announce(self) -> None:
         """Everything a (re)connect re-publishes and re-subscribes (on the loop thread).
@@ -250,16 +269,21 @@ class Link:
             subs += [f"{base}/status", f"{base}/+/event/+", f"{base}/+/state"]
         if self.settings.discovery:
             subs.append(discovery.HA_STATUS)
-        self.client.subscribe([(s, 1) for s in subs])
-        self._send(self._topic("status"), ONLINE, retain=True)
-        self._send(self._topic("meta"), _json(self.meta()), retain=True)
-        self._send_waiting()
+        self.sender.call(self._reannounce, subs, _json(self.meta()))
+        self._publish_health(self.runtime.health.counters())
         self._published.clear()  # a broker that lost its retained states gets them again
         for dev_id, device in self.runtime.devices.items():
             if dev_id not in self.remote_nodes and device.state:
                 self._on_state(dev_id, device.state)
         if self.settings.discovery:
             self.publish_discovery()
+
+    def _reannounce(self, subs: list[str], meta: bytes) -> None:
+        """Subscriptions, `online`, `meta`, then the outbox's backlog (sender thread)."""
+        self.client.subscribe([(s, 1) for s in subs])
+        self._send(self._topic("status"), ONLINE, retain=True)
+        self._send(self._topic("meta"), meta, retain=True)
+        self._send_waiting()
 
     def _send_waiting(self) -> None:
         """Hand paho the outbox's events it does not hold, oldest first; from now on new
@@ -270,7 +294,7 @@ class Link:
         for entry, topic, payload in self.outbox.waiting():
             if entry not in held:
                 self._send(topic, payload, retain=False, entry=entry)
-        self._sending = True
+        self.sender.sending = True
 
     def meta(self) -> dict[str, Any]:
         inst = self.runtime.installation
@@ -279,11 +303,22 @@ class Link:
                 "devices": {dev_id: d.describe() for dev_id, d in self.runtime.devices.items()
                             if dev_id not in self.remote_nodes}}
 
+    def counters(self) -> dict[str, Any]:
+        """The link's part of the node's health."""
+        box = self.outbox
+        return {"connected": int(self.connected), "refused": self.refused,
+                "outbox_waiting": len(box), "outbox_dropped": box.dropped,
+                "outbox_disk_errors": box.disk_errors, "outbox_disk_problem": box.disk_problem or ""}
+
+    def _publish_health(self, table: dict[str, Any]) -> None:
+        if self.connected:
+            self.sender.call(self._send, self._topic("health"), _json(table), True)
+
     def publish_discovery(self) -> None:
         local = {k: d for k, d in self.runtime.devices.items() if k not in self.remote_nodes}
         for topic, config in discovery.configs(self.site, self.node,
                                                self.runtime.installation.name, local):
-            self._send(topic, _json(config), retain=True)
+            self.sender.call(self._send, topic, _json(config), True)
 
     # -- remote devices (loop thread) -----------------------------------------------------
     def attach_remote(self, device: RemoteDevice) -> None:
@@ -297,7 +332,7 @@ class Link:
             kwargs = dict(list(bound.arguments.items())[1:])
         topic, payload = self._topic("cmd", device.id, name, node=node), _json(kwargs or args)
         if self.nodes_online[node]:
-            self._send(topic, payload, retain=False)
+            self.sender.call(self._send, topic, payload, False)
             return
         held = self._held[node]
         if len(held) == held.maxlen:
@@ -318,13 +353,18 @@ class Link:
                 device.set_online(online, reason)
         held = self._held[node]
         while online and held:
-            self._send(*held.popleft(), retain=False)
+            self.sender.call(self._send, *held.popleft(), False)
 
     def _broker_lost(self) -> None:
-        self._sending = False  # events wait in the outbox until _send_waiting
-        self.outbox.flush(sync=True)  # what was in flight waits now: make it survive a power cut
+        self.sender.call(self._hold_events)
         for node in list(self.nodes_online):
             self._node_status(node, False)
+
+    def _hold_events(self) -> None:
+        """The broker is away (sender thread): events wait in the outbox until _send_waiting,
+        and what was in flight is synced, to survive a power cut."""
+        self.sender.sending = False
+        self.outbox.flush(sync=True)
 
     # -- paho callbacks (network thread) -------------------------------------------------
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any,
@@ -334,9 +374,27 @@ class Link:
                       self.settings.url, self.node, reason)
             return
         self.connected = True
+        self._connect_problem = ""
         log.info("connected to %s as node %s; %d events waiting in the outbox", self.settings.url,
                  self.node, len(self.outbox))
         self._hand_over(self._announce)
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        """paho could not connect (it retries): say why once, not at every retry. paho calls
+        this inside its `except OSError`, so the exception is the one being handled."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            why = (f"refused: its TLS certificate does not check out against the CA given "
+                   f"({exc.verify_message}) — give the CA that signed the broker's certificate "
+                   "in [broker] tls_ca or --tls-ca")
+        elif isinstance(exc, ssl.SSLError):
+            why = (f"refused: TLS failed ({exc.reason or exc}) — is it a TLS port (mqtts://, "
+                   "8883), and are tls_ca, tls_cert and tls_key right?")
+        else:
+            why = f"unreachable ({exc.strerror if isinstance(exc, OSError) else exc}); retrying"
+        if why != self._connect_problem:
+            self._connect_problem = why
+            log.error("broker %s %s", self.settings.url, why)
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any,
                        properties: Any) -> None:
@@ -411,8 +469,9 @@ class Link:
             if t.channel == "cmd":
                 args, kwargs = command_arguments(payload)
                 hand_over(self.run_command, t, payload, args, kwargs)
-            elif t.channel == "sim":
-                hand_over(self.run_sim, t, payload, sim_argument(payload))
+            elif t.channel == "sim":  # stamped on arrival: a busy loop changes no duration
+                hand_over(self.run_sim, t, payload, sim_argument(payload),
+                          self.runtime.clock.monotonic())
             return
         if t.channel == "status":
             hand_over(self._node_status, t.node, payload == ONLINE)
@@ -462,16 +521,18 @@ class Link:
         except (TypeError, ValueError) as exc:
             self.refuse(topic, payload, f"{t.name}: {exc}")
 
-    def run_sim(self, t: Topic, payload: bytes, arg: str | None) -> None:
+    def run_sim(self, t: Topic, payload: bytes, arg: str | None, at: float | None = None) -> None:
         try:
-            self.runtime.simulate(t.device, t.name, arg)
+            self.runtime.simulate(t.device, t.name, arg, at)
         except CommandError as exc:
             self.refuse(format_topic(t), payload, str(exc))
 
     def refuse(self, topic: str, payload: bytes, why: str) -> None:
-        """One log line per refused message; nothing of it runs."""
-        log.warning("refused %s %s: %s", topic, _short(payload), " ".join(why.split()))
-        self.refused += 1
+        """A refused message runs nothing; a few a minute are logged, each on one bounded line,
+        and the rest counted (a noisy peer cannot flood the journal)."""
+        self._refusals(logging.WARNING, "refused %s %r: %s", excerpt(topic, 120), _short(payload),
+                       excerpt(" ".join(why.split()), 200))
+        self.refused += 1  # after the line: a reader that sees the count finds the line
 
 
 #: One encoder for every payload: `json.dumps` with options builds a new one per call.

@@ -8,8 +8,9 @@ A command payload on `…/<device>/cmd/<name>` is, in JSON (UTF-8, at most
     {"n": 3}            keyword arguments          lamp/cmd/blink
     0.5                 one positional argument    lamp/cmd/brightness
 
-Values are numbers, texts, booleans, null, or lists of those (a colour
-`[255, 0, 0]`, a list of colours), nested at most two deep. Everything else is
+Values are finite numbers, texts, booleans, null, or lists of those (a colour
+`[255, 0, 0]`, a list of colours), nested at most two deep; `NaN`, `Infinity`,
+`1e999` and a key given twice are refused. Everything else is
 refused with a `PayloadError` that says why; the device's own command check
 (`check_call`) then decides whether the arguments fit the command.
 
@@ -20,6 +21,7 @@ the tag id or value that `museokit sim` would take after the action.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from museokit.core.events import NAME_RE
@@ -40,8 +42,25 @@ def _reject_constant(name: str) -> Any:
     raise PayloadError(f"{name} is not a number museokit accepts")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # `1e999`: JSON, but Infinity once parsed
+        raise PayloadError(f"{text[:40]} is not a finite number")
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    table: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in table:
+            raise PayloadError(f"key {key[:40]!r} is given twice; give each argument once")
+        table[key] = value
+    return table
+
+
 #: One decoder for every payload: `json.loads` with options builds a new one per call.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float,
+                            object_pairs_hook=_no_duplicates)
 
 
 def decode_json(payload: bytes) -> Any:

@@ -37,6 +37,12 @@ log = logging.getLogger("museokit.serial")
 
 #: Board pins as the protocol names them: D<n> digital, A<n> analog.
 PIN_NAME = re.compile(r"^[DA]\d{1,2}$")
+#: Pins some supported board has (firmware/PROTOCOL.md §2): digital D0..D39 (Uno/Nano D0..D19,
+#: Pico GP0..GP28, ESP32 GPIO0..39), analog A0..A7 (Uno/Nano/Pico) and A32..A39 (ESP32 ADC1).
+DIGITAL_PINS = range(40)
+ANALOG_PINS = (*range(8), *range(32, 40))
+#: D0 and D1 carry the USB serial link itself on an Uno or Nano (and UART0 on an ESP32).
+USB_LINK_PINS = ("D0", "D1")
 #: The Arduino Servo library's pulse range for 0..180 degrees, in seconds.
 SERVO_MIN, SERVO_MAX = 0.000544, 0.0024
 #: Why a tag reader cannot sit on a board, and what to do instead (check and start say it).
@@ -120,6 +126,22 @@ class SerialOutput(OutputChannel):
         if self.signal == "tone":
             return [("set", pin, 0 if not value else min(65535, max(31, round(value))))]
         return _pixel_lines(pin, value or [])
+
+
+def pin_problem(name: str) -> str | None:
+    """Why `name` cannot be used as a pin on a museokit board, or None."""
+    fix = "write 'D2' (digital pin 2, or just 2) or 'A0' (analog input 0)"
+    if not PIN_NAME.match(name):
+        return f"{name!r} is not a board pin — {fix}"
+    if name in USB_LINK_PINS:
+        return (f"{name} is the board's USB serial link (RX/TX): museokit talks to the board "
+                "through it — use another pin, D2..D13 or A0..A5 on an Uno")
+    number = int(name[1:])
+    if number not in (DIGITAL_PINS if name[0] == "D" else ANALOG_PINS):
+        known = "D2..D39" if name[0] == "D" else "A0..A7, or A32..A39 on an ESP32"
+        return (f"{name} does not exist on any museokit board (pins: {known}) — {fix}; "
+                "an Uno has D2..D13 and A0..A5")
+    return None
 
 
 def _pixel_lines(pin: str, frame: list[tuple[int, int, int]]) -> list[Words]:
@@ -207,9 +229,9 @@ class SerialBackend(Backend):
                 "board's 8-digit id (`museokit boards` lists them)")
             problems.append(("board", f"unknown board {device.board!r} — {hint}"))
         for key, ref in device.pins.items():
-            if not PIN_NAME.match(ref.name):
-                problems.append((key, f"{ref.name!r} is not a board pin — write 'D2' (digital "
-                                 "pin 2, or just 2) or 'A0' (analog input 0)"))
+            problem = pin_problem(ref.name)
+            if problem:
+                problems.append((key, problem))
         return problems
 
     # -- opening devices -----------------------------------------------------------------
@@ -264,6 +286,16 @@ class SerialBackend(Backend):
                 log.warning("serial: board %s is not there yet; its devices (%s) start offline "
                             "and come online when it is plugged in", link.name,
                             ", ".join(link.device_ids))
+
+    def counters(self) -> dict[str, int]:
+        """Lines each board's link dropped or saw out of order, for the node's health."""
+        table: dict[str, int] = {}
+        for link in self.links.values():
+            name = link.name.split(" ")[0]
+            for key, value in vars(link.counters).items():
+                table[f"{name}.{key}"] = value
+            table[f"{name}.connects"] = link.connects
+        return table
 
     def close(self) -> None:
         for link in self.links.values():

@@ -41,6 +41,7 @@ from museokit.backends.serial.protocol import (
     parse,
 )
 from museokit.core.loop import Loop
+from museokit.core.ratelog import RateLimitedLog
 
 if TYPE_CHECKING:
     import serial
@@ -123,6 +124,7 @@ class BoardLink:
         self.options = options
         self._availability = on_availability
         self.counters = Counters()
+        self._dropped = RateLimitedLog(log, f"serial lines dropped by board {name}")
         self.port: str | None = None
         self.greeting: Greeting | None = None
         self.online = threading.Event()
@@ -212,6 +214,7 @@ class BoardLink:
         log.info("serial: board %s found on %s (%s)", self.name, found.port, greeting.firmware)
         self._configure(greeting)
         framer = LineFramer(self.counters)
+        dropped = self.counters.total()
         conn = found.conn
         last_rx = time.monotonic()
         while not self._stop.is_set():
@@ -227,6 +230,11 @@ class BoardLink:
                     message = parse(line, self.counters)
                     if message is not None:
                         self._handle(message)
+                if self.counters.total() != dropped:
+                    self._dropped(logging.WARNING, "serial: board %s: %d garbled lines dropped "
+                                  "(%s since start) — check the cable, its length and the baud "
+                                  "rate", self.name, self.counters.total() - dropped, self.counters)
+                    dropped = self.counters.total()
             self._check_timeouts(now, last_rx)
 
     def _end_session(self, found: Found) -> None:
