@@ -63,9 +63,13 @@ def test_a_bad_sound_logs_once_and_the_rest_plays_on(sounds, caplog, tmp_path):
     assert sounds.device("sound").label == "playing"
 
 
-@pytest.mark.parametrize("channel", [4, -1, "two", True])
-def test_a_channel_outside_the_device_is_refused(sounds, channel):
-    with pytest.raises(CommandError, match="channel: expected a whole number from 0 to 3"):
+@pytest.mark.parametrize(("channel", "problem"), [
+    (4, "channel: expected a whole number from 0 to 3"),
+    (-1, "channel: expected a whole number from 0 to 3"),
+    ("two", "channel: expected a whole number or none, got 'two'"),
+    (True, "channel: expected a whole number or none, got True")])
+def test_a_channel_outside_the_device_is_refused(sounds, channel, problem):
+    with pytest.raises(CommandError, match=problem):
         sounds.command("sound", "play", "bell.wav", channel=channel)
 
 
