@@ -21,6 +21,7 @@ from museokit.core import plugins
 from museokit.core.backend import Backend
 from museokit.core.device import CommandError, Device, check_call
 from museokit.core.events import NAME_RE
+from museokit.core.logconfig import EvaluationConfig, LogConfig, parse_evaluation, parse_log
 from museokit.core.nodes import (
     BROKER_KEYS,
     MAX_QUEUE_LIMIT,
@@ -45,7 +46,8 @@ RESERVED_IDS = frozenset({STATES_ID, "installation", "on", "after", "every", "go
                           "enter", "lockout", "device", "log", "command", "options", "event",
                           "print", "sim", SCHEDULE_ID})
 
-_TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule", "nodes", "broker")
+_TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule", "nodes", "broker",
+              "log", "evaluation")
 _INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description",
                       *(f"{bus}_pins_as_gpio" for bus in BUS_PINS))
 _DEVICE_COMMON = ("id", "kind", "backend", "board", "label", "description", "node")
@@ -138,6 +140,9 @@ class Installation:
     #: `[[nodes]]`: the boxes the installation spans (empty: one box).
     nodes: list[NodeConfig] = field(default_factory=list)
     broker: BrokerConfig = field(default_factory=BrokerConfig)
+    #: `[log]` and `[evaluation]` (the interaction log and its reports).
+    log: LogConfig = field(default_factory=LogConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
 
     def device(self, device_id: str) -> DeviceConfig:
         return next(d for d in self.devices if d.id == device_id)
@@ -292,11 +297,16 @@ class _Checker:
         if not isinstance(options, dict):
             self.error(("options",), "expected a table: write [options]")
             options = {}
+        log_config = parse_log(self.section(data, "log"), lambda path, message, hint: self.error(
+            ("log", *path), message, hint))
+        evaluation = parse_evaluation(self.section(data, "evaluation"), {d.id: d.kind for d in devices},
+                                      lambda path, message, hint: self.error(
+                                          ("evaluation", *path), message, hint))
         if self.issues:
             raise InstallationError(self.issues)
         return Installation(folder, self.file, name, site, node, backend, behaviour, devices,
                             states, rules, options, self.warnings, self.backend_options,
-                            schedule, nodes, broker)
+                            schedule, nodes, broker, log_config, evaluation)
 
     def section(self, data: dict[str, Any], name: str) -> dict[str, Any]:
         value = data.get(name, {})
