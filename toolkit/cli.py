@@ -116,6 +116,10 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("path", nargs="?", help="installation whose service to check too")
     doctor.set_defaults(func=cmd_doctor)
 
+    from museokit.evaluation.report.command import add_parser as add_report
+
+    add_report(sub)
+
     new = sub.add_parser("new", help="start a new installation from a template")
     new.add_argument("path")
     new.add_argument("--template", default="basic", help="template name (default: basic)")
