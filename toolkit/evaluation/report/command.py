@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from museokit import __version__
 from museokit.evaluation.metrics import Metrics, compute
@@ -22,6 +22,9 @@ from museokit.evaluation.rules import Rules, from_installation, guessed
 from museokit.ops.interactions.schema import LogError, open_for_reading
 
 LOG_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+if TYPE_CHECKING:
+    from museokit.core.config import Installation
+
 FORMATS = (".html", ".htm", ".pdf", ".csv", ".json")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -49,10 +52,11 @@ def run(args: argparse.Namespace) -> int:
         if out.suffix.lower() not in FORMATS:
             return _fail(f"--out {out}: unknown format {out.suffix or '(none)'!r} — use .html, "
                          ".pdf, .csv or .json", EXIT_USAGE)
-    found = _log_and_rules(args)
+    found = locate(args)
     if isinstance(found, int):
         return found
-    log_path, rules = found
+    log_path, inst = found
+    rules = from_installation(inst) if inst is not None else None
     try:
         db = open_for_reading(log_path)
     except LogError as exc:
@@ -108,7 +112,9 @@ def _keys(db: Any) -> dict[str, set[str]]:
     return keys
 
 
-def _log_and_rules(args: argparse.Namespace) -> tuple[Path, Rules | None] | int:
+def locate(args: argparse.Namespace) -> tuple[Path, Installation | None] | int:
+    """The log and its installation (None when PATH is the log itself); an exit status
+    after printing the installation's problems."""
     path = Path(args.path)
     if path.suffix in LOG_SUFFIXES or (path.is_file() and path.suffix != ".toml"):
         return path, None
@@ -118,8 +124,7 @@ def _log_and_rules(args: argparse.Namespace) -> tuple[Path, Rules | None] | int:
     inst = load_or_report(args.path)
     if inst is None:
         return EXIT_FAILED
-    chosen = args.log if args.log is not None else log_path(inst, args.state_dir)
-    return chosen, from_installation(inst)
+    return (args.log if args.log is not None else log_path(inst, args.state_dir)), inst
 
 
 def _write(out: Path, metrics: list[Metrics], lang: str, log_path: Path,
