@@ -93,9 +93,10 @@ def _report(args: argparse.Namespace, db: Any, log_path: Path, rules: Rules | No
     metrics = []
     for p in periods:
         metrics.append(compute(db, rules, p, progress=bar.from_here()))
+    drawn: list[Any] = []  # the plots, drawn once for every HTML and PDF file
     for out in args.out:
         try:
-            _write(out, metrics, args.lang, log_path, bar.step)
+            _write(out, metrics, args.lang, log_path, bar.step, drawn)
         except OSError as exc:
             bar.finish()
             return _fail(f"--out {out}: cannot write: {exc.strerror or exc}")
@@ -128,7 +129,7 @@ def locate(args: argparse.Namespace) -> tuple[Path, Installation | None] | int:
 
 
 def _write(out: Path, metrics: list[Metrics], lang: str, log_path: Path,
-           step: Callable[[], None]) -> None:
+           step: Callable[[], None], drawn: list[Any]) -> None:
     from museokit.evaluation.report import tables as data
 
     suffix = out.suffix.lower()
@@ -147,7 +148,9 @@ def _write(out: Path, metrics: list[Metrics], lang: str, log_path: Path,
                 w["made_by"].format(version=__version__, log=log_path.name)]
     notes = [w["definitions"] + " — " + w["def_text"].format(gap=rules.session_gap,
                                                           stop=rules.stop_seconds), w["privacy"]]
-    figs = plots(metrics, w, lang)
+    if not drawn:
+        drawn += plots(metrics, w, lang)
+    figs = drawn
     if suffix == ".pdf":
         from museokit.evaluation.report import pdf
 

@@ -39,8 +39,9 @@ def write(path: Path, title: str, subtitle: list[str], tables: list[Table], plot
                     y = 0.95
         pdf.savefig(front)
         for plot in plots:
-            plot.figure.suptitle(plot.title, fontsize=12, weight="bold")
+            heading = plot.figure.suptitle(plot.title, fontsize=12, weight="bold")
             pdf.savefig(plot.figure)
+            heading.remove()  # the same figure goes in the HTML, under its own heading
             if progress is not None:
                 progress()
 
