@@ -119,15 +119,46 @@ def test_a_period_cuts_the_log(day_log: Path) -> None:
     assert m.nodes["main"].up == 200.0
 
 
-def test_rules_come_from_the_installation() -> None:
+def test_rules_come_from_evaluation_or_from_the_installation(tmp_path: Path) -> None:
     from museokit.core.config import load_installation
+    from tests.conftest import device, write_installation
 
     hello = from_installation(load_installation(HELLO))
-    assert (hello.presence, hello.interactions, hello.session_gap) == (
-        {"entrance"}, {"door"}, 20.0)
+    assert (hello.presence, hello.interactions, hello.session_gap) == ({"entrance"}, {"door"}, 20.0)
     portrait = from_installation(load_installation(PORTRAIT))
-    assert portrait.content == {"screen", "speaker"} and portrait.presence == {"pir"}
+    assert portrait.content == {"screen"} and portrait.presence == {"pir"}
     assert "media/la fenêtre.png" in portrait.attract_media
+    plinth = from_installation(load_installation(REPO / "installations" / "object-plinth"))
+    assert plinth.primary["plinth"] == "released" and not plinth.presence
+    # Without [evaluation]: PIRs see people, buttons are played with, screens and sounds are
+    # content, and a visit ends after the second state's idle.
+    folder = write_installation(tmp_path / "piece", device("pir", "motion", "pin = 4") +
+                                device("knob", "analog", "pin = 0\nboard = \"mcp3008\"") +
+                                device("door", "button", "pin = 17") + device("screen", "screen") +
+                                '[[states]]\nname = "a"\n[[states]]\nname = "b"\nidle = 12\n')
+    rules = from_installation(load_installation(folder))
+    assert (rules.presence, rules.interactions, rules.content, rules.session_gap) == (
+        {"pir"}, {"knob", "door"}, {"screen"}, 12.0)
+    assert rules.primary == {"pir": "motion", "knob": "above", "door": "pressed"}
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('[evaluation]\npresense = ["door"]', "unknown key 'presense' in [evaluation]"),
+    ('[evaluation]\ninteractions = ["dor"]', "unknown device 'dor'"),
+    ('[evaluation]\ninteractions = ["door.pressd"]', "door has no event 'pressd'"),
+    ('[evaluation]\nstop_seconds = -1', "expected a number of seconds above 0"),
+    ('[log]\nkeep_days = "forever"', "expected a number of days above 0"),
+    ('[log]\nenabled = "yes"', "expected true or false"),
+])
+def test_bad_log_and_evaluation_tables_are_refused(tmp_path: Path, toml: str, message: str) -> None:
+    from museokit.core.config import InstallationError, load_installation
+    from tests.conftest import ONE_BUTTON, write_installation
+
+    folder = write_installation(tmp_path / "piece", ONE_BUTTON + "\n" + toml + "\n")
+    with pytest.raises(InstallationError) as caught:
+        load_installation(folder)
+    [issue] = caught.value.issues
+    assert message in str(issue) and issue.line is not None
 
 
 # -- the command -----------------------------------------------------------------------------

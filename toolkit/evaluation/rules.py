@@ -8,7 +8,8 @@ Defaults, when `[evaluation]` does not say:
   screen's `attract` loop, which nobody chose to watch;
 - session_gap: the idle timeout of the installation's second state (the one a
   visitor wakes), else 30 s;
-- an interaction is a device's first declared event (`pressed`, `placed`, `above`).
+- an interaction is a device's first declared event (`pressed`, `placed`, `above`),
+  unless `[evaluation]` names one (`interactions = ["plinth.released"]`).
 """
 
 from __future__ import annotations
@@ -61,10 +62,15 @@ def from_installation(inst: Installation) -> Rules:
     cfg: EvaluationConfig = inst.evaluation
     inputs = [d for d in inst.devices if d.cls.role == "input"]
     kinds = {d.id: d.kind for d in inst.devices}
-    presence = cfg.presence if cfg.presence is not None else tuple(
-        d.id for d in inputs if d.kind in PRESENCE_KINDS)
-    interactions = cfg.interactions if cfg.interactions is not None else tuple(
-        d.id for d in inputs if d.id not in presence)
+    named = {}  # device -> the event [evaluation] names for it (`plinth.released`)
+    for entry in (*(cfg.presence or ()), *(cfg.interactions or ())):
+        device, _, event = entry.partition(".")
+        if event:
+            named[device] = event
+    presence = tuple(e.partition(".")[0] for e in cfg.presence) if cfg.presence is not None else \
+        tuple(d.id for d in inputs if d.kind in PRESENCE_KINDS)
+    interactions = tuple(e.partition(".")[0] for e in cfg.interactions) \
+        if cfg.interactions is not None else tuple(d.id for d in inputs if d.id not in presence)
     content = cfg.content if cfg.content is not None else tuple(
         d.id for d in inst.devices if d.kind in CONTENT_KINDS)
     gap = cfg.session_gap
@@ -75,7 +81,7 @@ def from_installation(inst: Installation) -> Rules:
     for d in inst.devices:
         if d.id in interactions or d.id in presence:
             events = d.cls.events
-            primary[d.id] = events[0] if events else ""
+            primary[d.id] = named.get(d.id) or (events[0] if events else "")
     attract: set[str] = set()
     for d in inst.devices:
         if d.id in content and kinds[d.id] == "screen":
