@@ -32,28 +32,34 @@ PORTRAIT = REPO / "installations" / "talking-portrait"
 
 #: (seconds after T, device, event, value)
 DAY = [
-    (0, "pir", "motion", None), (1, "screen", "started", "a.mp4"), (3, "pir", "motion", None),
-    (5, "door", "pressed", None), (5.2, "door", "released", 0.2), (10, "pir", "motion", None),
-    (15, "pir", "no_motion", None),            # visit A: 0..10, an interaction -> a 10 s session
+    (0, "pir", "motion", None), (1, "screen", "started", "a.mp4"),
+    (5, "door", "pressed", None), (5.2, "door", "released", 0.2),
+    (15, "pir", "no_motion", None),           # visit A: 0..12 (retrigger 3 s), an interaction
     (31, "screen", "finished", "a.mp4"),      # a.mp4 complete: 30 s
     (50, "runtime", "handler_error", {"handler": "h", "on": "door.pressed", "error": "X"}),
-    (100, "pir", "motion", None),             # visit B: a passer-by who did not stop
-    (200, "pir", "motion", None), (201.5, "pir", "motion", None),   # C: 1.5 s, no stop
-    (300, "pir", "motion", None), (302, "pir", "motion", None),     # D: 2 s, a stop
+    (100, "pir", "motion", None), (103, "pir", "no_motion", None),    # B: passes, no stop
+    (200, "pir", "motion", None), (204.5, "pir", "no_motion", None),  # C: 1.5 s, no stop
+    (300, "pir", "motion", None), (305, "pir", "no_motion", None),    # D: 2 s, a stop
     (400, "door", "pressed", None),           # E: a session nobody passing was seen for
     (500, "screen", "started", "a.mp4"), (515, "screen", "started", "b.png"),  # a: 15 s, cut
     (520, "screen", "error", "bad file"),     # b.png interrupted after 5 s
     (600, "screen", "started", "attract.png"),  # the attract loop: not content
     (700, "door", "offline", "unplugged"), (760, "door", "online", None),
-    (10500, "pir", "motion", None),           # F: a passer-by, late
+    (10500, "pir", "motion", None), (10503, "pir", "no_motion", None),  # F: passes, late
 ]
+#: A visitor who stays a long while: the PIR sees motion for 100 s, then 30 s later
+#: (beyond the 20 s gap, but the PIR still sees them) they press the button.
+LONG_STAY = [(0, "pir", "motion", None), (130, "door", "pressed", None),
+             (140, "pir", "no_motion", None), (141, "pir", "motion", None),
+             (144, "pir", "no_motion", None)]
 
 
 def _rules(**kw: object) -> Rules:
     base: dict[str, object] = dict(presence=frozenset({"pir"}), interactions=frozenset({"door"}),
                                    content=frozenset({"screen"}), session_gap=20.0, stop_seconds=2.0,
                                    silent_hours=1.0, primary={"door": "pressed", "pir": "motion"},
-                                   attract_media=frozenset({"attract.png"}), inputs=("door", "pir"))
+                                   attract_media=frozenset({"attract.png"}), inputs=("door", "pir"),
+                                   presence_tail={"pir": 3.0})
     base.update(kw)
     return Rules(**base)  # type: ignore[arg-type]
 
@@ -84,7 +90,7 @@ def test_metrics_of_a_hand_built_day_are_exact(day_log: Path) -> None:
     assert m.visits == 6                        # A B C D E F
     assert m.passers_by == 5 and m.stopped == 2  # A and D stopped; E was never seen passing
     assert m.attraction_power == 0.4
-    assert m.holding_times == [10.0, 2.0, 0.0] and m.sessions == 3
+    assert m.holding_times == [12.0, 2.0, 0.0] and m.sessions == 3
     assert m.holding_median == 2.0
     assert m.holding_distribution() == {"0–5 s": 2, "5–10 s": 0, "10–20 s": 1, "20–30 s": 0,
                                         "30–60 s": 0, "60–120 s": 0, "120–300 s": 0, "≥ 300 s": 0}
@@ -93,7 +99,7 @@ def test_metrics_of_a_hand_built_day_are_exact(day_log: Path) -> None:
     assert a.holding_power == 0.75             # (30/30 + 15/30) / 2
     assert (b.completed, b.interrupted, b.completion_rate, b.holding_power) == (0, 1, 0.0, None)
     assert "attract.png" not in m.content
-    assert m.interactions() == {"door": 2, "pir": 9}
+    assert m.interactions() == {"door": 2, "pir": 5}
     assert m.handler_errors == {"h": 1}
     assert m.nodes["main"].up == 7800.0         # 09:00-11:00 of the first run, then 12:00-13:00
     assert m.nodes["main"].offline == [(T + 3600, T + 7200)]
@@ -104,11 +110,19 @@ def test_metrics_of_a_hand_built_day_are_exact(day_log: Path) -> None:
     assert m.silent == {"door": T + 400}        # the pir spoke 300 s before its node stopped
 
 
+def test_a_presence_keeps_a_visit_going(tmp_path: Path) -> None:
+    log = _write_log(tmp_path / "long.sqlite", LONG_STAY, [(-60, 600)])
+    m = compute(open_for_reading(log), _rules(), Period(T - 60, T + 600, "stay"))
+    # One visit from the first motion to 3 s before the last no_motion, though 130 s passed
+    # between the first two events (the gap is 20 s): the PIR saw someone all along.
+    assert (m.visits, m.passers_by, m.stopped, m.holding_times) == (1, 1, 1, [141.0])
+
+
 def test_a_longer_gap_joins_visits_and_the_schedule_gives_the_opening_hours(day_log: Path) -> None:
     schedule = parse_schedule({"hours": "10:00-12:00"}, lambda *a: pytest.fail(str(a)))
     m = compute(open_for_reading(day_log), _rules(session_gap=150.0, schedule=schedule),
                 Period(T - 3600, T + 14400, "day"))
-    # A..E are now one visit from 0 to 400 s (gaps 90, 98.5, 98, 98); F stays alone.
+    # A..E are now one visit from 0 to 400 s (gaps 88, 100, 98.5, 98); F stays alone.
     assert (m.visits, m.passers_by, m.stopped, m.holding_times) == (2, 2, 1, [400.0])
     assert m.open_hours == 2.0
 
@@ -174,11 +188,12 @@ def test_report_writes_csv_and_json_of_every_metric(day_log: Path, tmp_path: Pat
                                "--out", str(tmp_path / "m.csv"))
     assert status == 0, err
     data = json.loads((tmp_path / "m.json").read_text())["periods"][0]
-    # Rules guessed from a bare log: pir (motion) sees people, door (pressed) is played with.
-    assert data["passers_by"] == 5 and data["stopped"] == 2 and data["sessions"] == 3
+    # Rules guessed from a bare log: pir (motion) sees people, door (pressed) is played with,
+    # and the PIR's retrigger is the default 5 s: only A (0..10 s, a press) and E stop.
+    assert data["passers_by"] == 5 and data["stopped"] == 1 and data["sessions"] == 2
     rows = list(csv.DictReader(io.StringIO((tmp_path / "m.csv").read_text())))
     assert {"period", "metric", "key", "value"} == set(rows[0])
-    assert any(r["metric"] == "attraction_power" and r["value"] == "0.4" for r in rows)
+    assert any(r["metric"] == "attraction_power" and r["value"] == "0.2" for r in rows)
     assert any(r["metric"] == "content" and r["key"] == "a.mp4.holding_power" and
                r["value"] == "0.75" for r in rows)
 

@@ -3,8 +3,10 @@
 Definitions (docs/evaluation.md has them with examples):
 
 - a *visit* is a run of visitor events (presence and interaction devices, except
-  `no_motion`, `online`, `offline`) with no gap longer than `session_gap`; it lasts
-  from its first event to its last;
+  `no_motion`, `online`, `offline`) with no gap longer than `session_gap` while no
+  presence is going on; a presence (a PIR's `motion` to its `no_motion`, a distance
+  sensor's `entered` to `left`) lasts until its end event, less the PIR's `retrigger`;
+  a visit lasts from its first event to its last (or the end of its last presence);
 - a *passer-by* is a visit a presence device saw; a *stop* is a visit that lasted at
   least `stop_seconds` or had an interaction; a *session* is a stop;
 - *attraction power* = passers-by who stopped ÷ passers-by (Serrell);
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from museokit.evaluation.rules import NOT_VISITORS, Rules
+from museokit.evaluation.rules import NOT_VISITORS, PRESENCE_ENDS, PRESENCE_STARTS, Rules
 from museokit.ops.interactions.writer import HANDLER_ERROR, RUNTIME_DEVICE
 
 #: Bins of the holding-time distribution, in seconds (the last is open-ended).
@@ -190,6 +192,8 @@ def compute(db: sqlite3.Connection, rules: Rules, period: Period,
     v_presence = False
     v_interactions = 0
     stop_seconds = rules.stop_seconds
+    tails = rules.presence_tail
+    present: set[str] = set()  # presence devices that see someone now
 
     def close_visit() -> None:
         m.visits += 1
@@ -213,10 +217,14 @@ def compute(db: sqlite3.Connection, rules: Rules, period: Period,
         for ts, node, device, name, value in chunk:
             key = (device, name)
             counts[key] = counts.get(key, 0) + 1
-            if device in visitor and name not in NOT_VISITORS:
+            if device in presence and name in PRESENCE_ENDS:
+                if device in present:
+                    present.discard(device)
+                    v_last = max(v_last, ts - tails.get(device, 0.0))
+            elif device in visitor and name not in NOT_VISITORS:
                 last_activity[device] = ts
                 node_of[device] = node
-                if not in_visit or ts - v_last > gap:
+                if not in_visit or (ts - v_last > gap and not present):
                     if in_visit:
                         close_visit()
                     in_visit = True
@@ -226,6 +234,8 @@ def compute(db: sqlite3.Connection, rules: Rules, period: Period,
                 v_last = ts
                 if device in presence:
                     v_presence = True
+                    if name in PRESENCE_STARTS:
+                        present.add(device)
                 if device in interaction and primary.get(device) == name:
                     v_interactions += 1
             elif device in content_devices and name in ("started", "finished", "error"):

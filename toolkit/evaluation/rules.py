@@ -6,6 +6,9 @@ Defaults, when `[evaluation]` does not say:
 - interactions: every other input device (buttons, tags, knobs);
 - content: screens and sounds (their `started`/`finished`), except the files of a
   screen's `attract` loop, which nobody chose to watch;
+- a presence (a PIR's `motion` to its `no_motion`, a distance sensor's `entered` to
+  `left`) keeps a visit going however long it lasts, and ends `retrigger` s before the
+  PIR says `no_motion`;
 - session_gap: the idle timeout of the installation's second state (the one a
   visitor wakes), else 30 s;
 - an interaction is a device's first declared event (`pressed`, `placed`, `above`),
@@ -26,9 +29,13 @@ if TYPE_CHECKING:
 PRESENCE_KINDS = ("motion", "distance", "camera")
 CONTENT_KINDS = ("screen", "sound")
 DEFAULT_GAP = 30.0
-#: Events that never make a visit longer: a PIR's `no_motion` comes `retrigger` s after the
-#: visitor went, and availability is not a visitor.
+DEFAULT_RETRIGGER = 5.0
+#: Events that are not a visitor themselves: availability, and the end of a presence (which
+#: closes it, see PRESENCE_ENDS).
 NOT_VISITORS = frozenset({"no_motion", "offline", "online"})
+#: A presence device's events that say someone is there, until one of PRESENCE_ENDS.
+PRESENCE_STARTS = frozenset({"motion", "entered"})
+PRESENCE_ENDS = frozenset({"no_motion", "left"})
 #: Without an installation: event names that are an interaction or a presence.
 GUESS_INTERACTIONS = {"pressed": "button", "placed": "tag_reader", "above": "analog"}
 GUESS_PRESENCE = {"motion": "motion", "entered": "distance", "presence": "camera",
@@ -48,6 +55,8 @@ class Rules:
     primary: dict[str, str] = field(default_factory=dict)
     #: Content names that belong to an attract loop (not counted as content).
     attract_media: frozenset[str] = frozenset()
+    #: Seconds between a presence's real end and its end event (a PIR's `retrigger`).
+    presence_tail: dict[str, float] = field(default_factory=dict)
     #: Input devices expected to speak (a silent one is reported).
     inputs: tuple[str, ...] = ()
     schedule: Schedule | None = None
@@ -87,9 +96,11 @@ def from_installation(inst: Installation) -> Rules:
         if d.id in content and kinds[d.id] == "screen":
             loop = d.options.get("attract")
             attract.update([loop] if isinstance(loop, str) else list(loop or ()))
+    tails = {d.id: float(d.options.get("retrigger", DEFAULT_RETRIGGER)) for d in inst.devices
+             if d.id in presence and d.kind == "motion"}
     return Rules(frozenset(presence), frozenset(interactions), frozenset(content), gap,
                  cfg.stop_seconds, cfg.silent_hours, dict(cfg.media_lengths), primary,
-                 frozenset(attract), tuple(d.id for d in inputs), inst.schedule, inst.name)
+                 frozenset(attract), tails, tuple(d.id for d in inputs), inst.schedule, inst.name)
 
 
 def guessed(keys: dict[str, set[str]]) -> Rules:
@@ -106,5 +117,7 @@ def guessed(keys: dict[str, set[str]]) -> Rules:
                 interactions.add(device)
                 primary[device] = name
     interactions -= presence
+    # A PIR's retrigger is not in the log: take the motion sensor's default.
+    tails = {d: DEFAULT_RETRIGGER for d in presence if "no_motion" in keys[d]}
     return Rules(frozenset(presence), frozenset(interactions), frozenset(content),
-                 primary=primary, inputs=tuple(sorted(presence | interactions)))
+                 primary=primary, presence_tail=tails, inputs=tuple(sorted(presence | interactions)))
