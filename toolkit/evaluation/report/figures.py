@@ -8,6 +8,7 @@ carry Serrell's benchmarks as reference lines.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,8 +26,8 @@ SERRELL_ATTRACTION_AVERAGE = 0.32
 SERRELL_ATTRACTION_EXCEPTIONAL = 0.60
 SERRELL_HOLDING_EXCEPTIONAL = 0.70
 COLOURS = ("#1f5f8b", "#e07b39")
-PLOTS = ("sessions_by_day", "sessions_by_hour", "heatmap", "holding_distribution",
-         "attraction_power", "holding_power", "completion", "interactions", "uptime")
+PLOTS = ("attraction_power", "holding_distribution", "sessions_by_day", "sessions_by_hour",
+         "heatmap", "holding_power", "completion", "interactions", "uptime")
 
 
 @dataclass
@@ -144,10 +145,14 @@ def _heatmap(fig: Figure, periods: list[Metrics], w: dict[str, str], lang: str) 
             ax.set_visible(False)
         return
     image = None
+    used = [h for h in range(24) if any(g[d][h] for g in grids for d in range(7))]
+    first, last = min(used), max(used)  # the hours anyone came: opening hours, in effect
     for ax, grid, label in zip(axes, grids, _labels(periods), strict=True):
-        image = ax.imshow(grid, aspect="auto", cmap="Blues", vmin=0, vmax=top)
+        image = ax.imshow([row[first:last + 1] for row in grid], aspect="auto", cmap="Blues",
+                          vmin=0, vmax=top, extent=(first - 0.5, last + 0.5, 6.5, -0.5))
         ax.set_yticks(range(7), WEEKDAYS[lang])
-        ax.set_xticks(range(0, 24, 2), [f"{h}h" for h in range(0, 24, 2)], fontsize="small")
+        ax.set_xticks(range(first, last + 1), [f"{h}h" for h in range(first, last + 1)],
+                      fontsize="small")
         if len(periods) > 1:
             ax.set_title(label, fontsize="small")
     assert image is not None
@@ -186,6 +191,7 @@ def _attraction_power(fig: Figure, periods: list[Metrics], w: dict[str, str], la
     ax.bar(range(len(periods)), [v or 0.0 for v in values], color=COLOURS[:len(periods)],
            width=0.5)
     ax.set_xticks(range(len(periods)), _labels(periods))
+    ax.set_xlim(-1, len(periods))
     ax.axhline(SERRELL_ATTRACTION_AVERAGE, color="#777777", linestyle="--",
                label=w["serrell_average"])
     ax.axhline(SERRELL_ATTRACTION_EXCEPTIONAL, color="#2a9d4b", linestyle="--",
@@ -304,7 +310,24 @@ def _when(ts: float | None, w: dict[str, str]) -> str:
     return w["never"] if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
 
 
+_NUMBER = re.compile(r"^[\d,]+(\.\d+)?( ?(s|h|%))?$")
+
+
+def _localised(table: Table, w: dict[str, str]) -> Table:
+    """Numbers written the reader's way: 5 127,5 in French, 5,127.5 in English."""
+    swap = {",": w["thousands"], ".": w["decimal"]}
+
+    def cell(text: str) -> str:
+        return "".join(swap.get(c, c) for c in text) if _NUMBER.match(text) else text
+
+    return Table(table.key, table.title, table.head, [[cell(c) for c in row] for row in table.rows])
+
+
 def tables(periods: list[Metrics], w: dict[str, str]) -> list[Table]:
+    return [_localised(t, w) for t in _tables(periods, w)]
+
+
+def _tables(periods: list[Metrics], w: dict[str, str]) -> list[Table]:
     head = ["", *_labels(periods)]
     rows = [
         [w["events"], *(f"{m.events:,}" for m in periods)],

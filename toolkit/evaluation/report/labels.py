@@ -9,6 +9,8 @@ WEEKDAYS = {"fr": ("lun", "mar", "mer", "jeu", "ven", "sam", "dim"),
 _WORDS: dict[str, tuple[str, str]] = {
     # key: (fr, en)
     "title": ("Évaluation", "Evaluation"),
+    "thousands": ("\u202f", ","),
+    "decimal": (",", "."),
     "period": ("Période", "Period"),
     "compare": ("Comparaison", "Comparison"),
     "made_by": ("Rapport produit par museokit {version} à partir du journal des interactions {log}.",
