@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from museokit.evaluation.periods import PeriodError, moment
+from museokit.evaluation.source import add_arguments, locate
 from museokit.ops.interactions import LogError, LoggedEvent, read_events
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -32,23 +33,17 @@ def add_parser(sub: Any) -> None:
                                    "cut a scenario",
                        description="The interaction log of an installation: the last events, an "
                                    "export for evaluators' tools, or a slice as a scenario.")
-    p.add_argument("path", help="installation folder, or an interaction log (.sqlite)")
+    add_arguments(p)
     p.add_argument("action", choices=("tail", "export", "to-scenario"))
-    p.add_argument("--log", type=Path, metavar="FILE", help="the log (default: the installation's)")
-    p.add_argument("--state-dir", help="the node's state folder (default: as museokit run)")
     p.add_argument("-n", "--lines", type=int, default=20, help="tail: how many events")
     p.add_argument("-f", "--follow", action="store_true", help="tail: keep printing new events")
     p.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="export: the format")
-    p.add_argument("--from", dest="start", metavar="DATE", help="from this day (YYYY-MM-DD [HH:MM])")
-    p.add_argument("--to", dest="end", metavar="DATE", help="up to this day, included")
     p.add_argument("--out", type=Path, metavar="FILE", help="export: a file (default: stdout); "
                    "to-scenario: the scenario file")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from museokit.evaluation.report.command import locate
-
     found = locate(args)
     if isinstance(found, int):
         return found

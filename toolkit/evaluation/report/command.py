@@ -13,17 +13,14 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from museokit import __version__
 from museokit.evaluation.metrics import Metrics, compute
 from museokit.evaluation.periods import PeriodError, compare, label, period
 from museokit.evaluation.rules import Rules, from_installation, guessed
+from museokit.evaluation.source import add_arguments, locate
 from museokit.ops.interactions.schema import LogError, open_for_reading
-
-LOG_SUFFIXES = (".sqlite", ".sqlite3", ".db")
-if TYPE_CHECKING:
-    from museokit.core.config import Installation
 
 FORMATS = (".html", ".htm", ".pdf", ".csv", ".json")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -34,12 +31,7 @@ def add_parser(sub: Any) -> None:
                                       "CSV, JSON)",
                        description="Sessions, attraction and holding power, completions, uptime "
                                    "— from the interaction log, in French or English.")
-    p.add_argument("path", help="installation folder, or an interaction log (.sqlite)")
-    p.add_argument("--log", type=Path, metavar="FILE", help="the interaction log (default: the "
-                   "installation's, in its state folder)")
-    p.add_argument("--state-dir", help="the node's state folder (default: as museokit run)")
-    p.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD [HH:MM])")
-    p.add_argument("--to", dest="end", metavar="DATE", help="last day, included")
+    add_arguments(p)
     p.add_argument("--compare", metavar="FROM..TO", help="a second period, side by side")
     p.add_argument("--lang", choices=("fr", "en"), default="fr", help="labels (default: fr)")
     p.add_argument("--out", action="append", required=True, type=Path, metavar="FILE",
@@ -111,21 +103,6 @@ def _keys(db: Any) -> dict[str, set[str]]:
     for device, name in db.execute("SELECT DISTINCT device, name FROM events"):
         keys.setdefault(device, set()).add(name)
     return keys
-
-
-def locate(args: argparse.Namespace) -> tuple[Path, Installation | None] | int:
-    """The log and its installation (None when PATH is the log itself); an exit status
-    after printing the installation's problems."""
-    path = Path(args.path)
-    if path.suffix in LOG_SUFFIXES or (path.is_file() and path.suffix != ".toml"):
-        return path, None
-    from museokit.cli import load_or_report
-    from museokit.ops.interactions import log_path
-
-    inst = load_or_report(args.path)
-    if inst is None:
-        return EXIT_FAILED
-    return (args.log if args.log is not None else log_path(inst, args.state_dir)), inst
 
 
 def _write(out: Path, metrics: list[Metrics], lang: str, log_path: Path,

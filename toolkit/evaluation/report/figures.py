@@ -209,31 +209,31 @@ def _content_names(periods: list[Metrics], with_length: bool) -> list[str]:
 
 
 def _holding_power(fig: Figure, periods: list[Metrics], w: dict[str, str], lang: str) -> None:
-    ax = fig.add_subplot()
-    names = _content_names(periods, with_length=True)
-    if not names:
-        _empty(ax, w)
-        return
-    series = [[(m.content[n].holding_power or 0.0) if n in m.content else 0.0 for n in names]
-              for m in periods]
-    _grouped(ax, [_short(n) for n in names], series, _labels(periods), horizontal=True)
-    ax.axvline(SERRELL_HOLDING_EXCEPTIONAL, color="#2a9d4b", linestyle="--",
-               label=w["serrell_holding"])
-    ax.set_xlim(0, 1)
-    ax.legend(fontsize="small", loc="lower right")
+    ax = _per_content(fig, periods, w, "holding_power")
+    if ax is not None:
+        ax.axvline(SERRELL_HOLDING_EXCEPTIONAL, color="#2a9d4b", linestyle="--",
+                   label=w["serrell_holding"])
+        ax.legend(fontsize="small", loc="lower right")
 
 
 def _completion(fig: Figure, periods: list[Metrics], w: dict[str, str], lang: str) -> None:
+    ax = _per_content(fig, periods, w, "completion_rate")
+    if ax is not None:
+        ax.xaxis.set_major_formatter(_percent())
+
+
+def _per_content(fig: Figure, periods: list[Metrics], w: dict[str, str], figure: str) -> Axes | None:
+    """Horizontal bars of a 0..1 figure of each content (None, after "no data", if none)."""
     ax = fig.add_subplot()
-    names = _content_names(periods, with_length=False)
+    names = _content_names(periods, with_length=figure == "holding_power")
     if not names:
         _empty(ax, w)
-        return
-    series = [[(m.content[n].completion_rate or 0.0) if n in m.content else 0.0 for n in names]
+        return None
+    series = [[(getattr(m.content[n], figure) or 0.0) if n in m.content else 0.0 for n in names]
               for m in periods]
     _grouped(ax, [_short(n) for n in names], series, _labels(periods), horizontal=True)
     ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(_percent())
+    return ax
 
 
 def _short(name: str, size: int = 32) -> str:
