@@ -118,3 +118,76 @@ def test_to_scenario_cuts_a_slice_that_runs_as_a_test(day: Path, tmp_path: Path,
     assert status == 0, out + err
     status, _, err = _run(capsys, "log", str(day), "to-scenario", "--out", str(out_file))
     assert status == 1 and "needs the installation, --from, --to and --out" in err
+
+
+def test_tail_follow_prints_new_events_as_they_are_written(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time as _time
+
+    from museokit.core.events import Event
+    from museokit.ops.interactions import InteractionLog
+
+    path = tmp_path / "live.sqlite"
+    log = InteractionLog(path, interval=0.02, keep_days=None)
+    log.record(Event("door", "pressed", None, 1_767_607_200.0, 1, "main"))
+    log.flush()
+    museokit = str(Path(sys.executable).with_name("museokit"))
+    proc = subprocess.Popen([museokit, "log", str(path), "tail", "-f"], stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout is not None
+        assert "door.pressed" in proc.stdout.readline()
+        log.record(Event("door", "released", 0.3, 1_767_607_200.3, 2, "main"))
+        log.record(Event("lamp", "finished", None, 1_767_607_201.0, 3, "main"))
+        deadline = _time.monotonic() + 20
+        lines = []
+        while len(lines) < 2 and _time.monotonic() < deadline:
+            lines.append(proc.stdout.readline())
+        assert "door.released  0.3" in lines[0] and "lamp.finished" in lines[1]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+def test_a_long_report_shows_a_progress_bar_on_a_terminal(day: Path, tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    museokit = str(Path(sys.executable).with_name("museokit"))
+    leader, follower = pty.openpty()
+    proc = subprocess.run([museokit, "report", str(day), "--out", str(tmp_path / "r.html")],
+                          stderr=follower, stdout=subprocess.PIPE, text=True, timeout=120)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert proc.returncode == 0
+    text = shown.decode()
+    assert "report [" in text and "100 %" in text and "#" * 30 in text
+
+
+def test_a_live_simulation_keeps_a_log_with_log(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from museokit.ops.interactions import read_events
+
+    path = tmp_path / "live.sqlite"
+    museokit = str(Path(sys.executable).with_name("museokit"))
+    done = subprocess.run([museokit, "sim", str(HELLO), "--headless", "--for", "3", "--log", str(path)],
+                          input="motion entrance\nclick door\n", capture_output=True, text=True,
+                          timeout=60, env={**__import__("os").environ, "DISPLAY": ""})
+    assert done.returncode == 0, done.stderr
+    keys = [e.key for e in read_events(path)]
+    assert keys[0] == "states.attract" and "entrance.motion" in keys and "door.clicked" in keys
