@@ -15,6 +15,7 @@ import bench_bus
 import bench_gallery_day
 import bench_gpio
 import bench_latency
+import bench_log
 import bench_media
 import bench_mqtt
 import bench_serial
@@ -24,7 +25,8 @@ from _common import Result, report
 
 BENCHES = {"bus": bench_bus, "latency": bench_latency, "day": bench_gallery_day,
            "startup": bench_startup, "serial": bench_serial, "vision": bench_vision,
-           "gpio": bench_gpio, "media": bench_media, "mqtt": bench_mqtt}
+           "gpio": bench_gpio, "media": bench_media, "mqtt": bench_mqtt,
+           "log": bench_log}
 
 
 def main(argv: list[str]) -> int:

@@ -5,10 +5,11 @@ through the installation over 8 simulated hours and reports what happened:
 events, handler errors, the slowest handler, the deepest queue. The same seed
 gives the same day, so a crash found this way can be replayed.
 
-Each visitor arrives at a random time, lingers, and plays with the input devices
-the way people do: PIRs see them come and go, buttons get pressed (sometimes
-held, sometimes mashed), distance sensors see them approach and leave, tags are
-placed and taken away.
+Each visitor arrives at a random time. About half walk past (only presence
+sensors notice them); the others linger and play with the input devices the way
+people do: PIRs see them come and go, buttons get pressed (sometimes held,
+sometimes mashed), distance sensors see them approach and leave, tags are placed
+and taken away.
 """
 
 from __future__ import annotations
@@ -17,9 +18,14 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
+from typing import Any
 
+from museokit.core.clock import VirtualClock
 from museokit.core.config import Installation
 from museokit.core.device import CommandError
+from museokit.core.runtime import Runtime
 from museokit.sim.harness import Harness
 
 #: One visitor step: (seconds after arrival, device id, action, argument).
@@ -113,6 +119,24 @@ class DayReport:
         return out
 
 
+#: The share of visitors who walk past without stopping (presence sensors see them for a
+#: moment; they touch nothing). Serrell's average attraction power is about a third, so a
+#: simulated day's report has passers-by to count.
+PASSING = 0.55
+#: Kinds of input device that see a visitor walk past.
+PRESENCE_KINDS = ("motion", "distance")
+
+#: The first simulated gallery day: Monday 5 January 2026.
+FIRST_DAY = date(2026, 1, 5)
+#: When simulated days open, local time.
+OPENING = dt_time(10, 0)
+
+
+def day_epoch(day: int) -> float:
+    """Opening time (unix s, local time) of simulated day `day` (0: the first)."""
+    return datetime.combine(FIRST_DAY + timedelta(days=day), OPENING).timestamp()
+
+
 def plan_day(installation: Installation, visitors: int, hours: float,
              seed: int) -> tuple[list[tuple[float, str, str, str | None]], list[str]]:
     """Every visitor action of the day, sorted by time, and the inputs nobody can play."""
@@ -124,8 +148,11 @@ def plan_day(installation: Installation, visitors: int, hours: float,
     plan: list[tuple[float, str, str, str | None]] = []
     for _ in range(visitors):
         arrival = rng.uniform(0, day)
-        stay = rng.uniform(5, 90)
+        passing = rng.random() < PASSING
+        stay = rng.uniform(0.3, 1.5) if passing else rng.uniform(5, 90)
         for dev in playable:
+            if passing and dev.kind not in PRESENCE_KINDS:
+                continue  # walking past: only the presence sensors notice
             if rng.random() < 0.85:  # not everyone touches everything
                 for dt, dev_id, action, arg in GESTURES[dev.kind](rng, dev.id, stay):
                     if arrival + dt < day:
@@ -135,12 +162,18 @@ def plan_day(installation: Installation, visitors: int, hours: float,
 
 
 def run_gallery_day(installation: Installation, visitors: int, hours: float, seed: int,
-                    progress: Callable[[float], None] | None = None) -> DayReport:
-    """Run a random gallery day headless; `progress(fraction)` is called as it goes."""
+                    progress: Callable[[float], None] | None = None, *,
+                    epoch: float | None = None,
+                    before_start: Callable[[Runtime], Any] | None = None) -> DayReport:
+    """Run a random gallery day headless; `progress(fraction)` is called as it goes.
+
+    `epoch` is the day's opening time (unix s) on the virtual clock; `before_start` sees
+    the runtime before it starts (an interaction log attaches there)."""
     plan, untouched = plan_day(installation, visitors, hours, seed)
     report = DayReport(visitors, hours * 3600, untouched_devices=untouched)
     started = time.perf_counter()
-    with Harness(installation, record=False) as h:
+    clock = VirtualClock() if epoch is None else VirtualClock(epoch)
+    with Harness(installation, record=False, clock=clock, before_start=before_start) as h:
         step = max(1, len(plan) // 100)
         for i, (t, dev_id, action, arg) in enumerate(plan):
             h.run_until(t)

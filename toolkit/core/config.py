@@ -25,6 +25,7 @@ from museokit.core import plugins
 from museokit.core.backend import Backend, read_settings
 from museokit.core.device import Device, read_options
 from museokit.core.events import NAME_RE
+from museokit.core.logconfig import EvaluationConfig, LogConfig, parse_evaluation, parse_log
 from museokit.core.nodes import (
     BrokerConfig,
     NodeConfig,
@@ -52,7 +53,8 @@ RESERVED_IDS = frozenset({STATES_ID, "installation", "on", "after", "every", "go
                           "enter", "lockout", "device", "log", "command", "options", "event",
                           "print", "sim", SCHEDULE_ID})
 
-_TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule", "nodes", "broker")
+_TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule", "nodes", "broker",
+              "log", "evaluation")
 _INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description",
                       *(f"{bus}_pins_as_gpio" for bus in BUS_PINS))
 _DEVICE_COMMON = ("id", "kind", "backend", "board", "label", "description", "node")
@@ -117,6 +119,9 @@ class Installation:
     #: `[[nodes]]`: the boxes the installation spans (empty: one box).
     nodes: list[NodeConfig] = field(default_factory=list)
     broker: BrokerConfig = field(default_factory=BrokerConfig)
+    #: `[log]` and `[evaluation]` (the interaction log and its reports).
+    log: LogConfig = field(default_factory=LogConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
 
     def device(self, device_id: str) -> DeviceConfig:
         return next(d for d in self.devices if d.id == device_id)
@@ -263,11 +268,17 @@ class _Checker(Report):
                        "would start and do nothing",
                        'add a [[devices]] table, like [[devices]] id = "door" kind = "button" pin = 17 '
                        "(`museokit new FOLDER` starts from a template)")
+        log_config = parse_log(self.section(data, "log"), lambda path, message, hint: self.error(
+            ("log", *path), message, hint))
+        evaluation = parse_evaluation(self.section(data, "evaluation"),
+                                      {d.id: d.cls.all_events() for d in devices},
+                                      lambda path, message, hint: self.error(
+                                          ("evaluation", *path), message, hint))
         if self.issues:
             raise InstallationError(self.issues)
         return Installation(folder, self.file, name, site, node, backend, behaviour, devices,
                             states, rules, options, self.warnings, self.backend_options,
-                            schedule, nodes, broker)
+                            schedule, nodes, broker, log_config, evaluation)
 
     def check_backend(self, path: KeyPath, name: str) -> None:
         known = plugins.registered(plugins.BACKENDS)
