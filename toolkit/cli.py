@@ -135,6 +135,9 @@ def _parser() -> argparse.ArgumentParser:
         b.add_argument("--tls-key", help="its private key")
         b.add_argument("--tls-ca", help="CA that clients' certificates must come from (optional)")
         b.set_defaults(func=func)
+    from museokit.dashboard.command import add_parser as add_dashboard
+
+    add_dashboard(sub)
     return p
 
 
@@ -276,12 +279,28 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         follow_schedule(runtime.bus, choose(inst.schedule.display))
     notifier = SystemdNotifier(runtime.loop)  # READY=1 and watchdog pings under systemd
+    staff = _staff_services(runtime, link, args, settings)
+
+    def after() -> None:
+        staff()
+        if link:
+            link.close()
     try:
         return _until_signalled(runtime, f"museokit: {inst.name} ready — {len(inst.devices)} "
                                          f"devices on {backends}{_where(link)}", notifier.start,
-                                display=args.display, kiosk=True, after=link.close if link else None)
+                                display=args.display, kiosk=True, after=after)
     finally:
         notifier.stop()
+
+
+def _staff_services(runtime: Runtime, link: Any, args: argparse.Namespace,
+                    settings: Any) -> Callable[[], None]:
+    """The dashboard, alerts and maintenance mode the file asks for (museokit.dashboard.command)."""
+    from museokit.dashboard.command import start_services, state_dir_for
+
+    state_dir = settings.state_dir if settings else state_dir_for(runtime.installation,
+                                                                  args.state_dir)
+    return start_services(runtime, link, state_dir)
 
 
 def node_plan(inst: Installation, args: argparse.Namespace) -> tuple[Installation, Any] | None:
@@ -413,6 +432,11 @@ def cmd_service(args: argparse.Namespace) -> int:
             path = systemd.install(inst, args.user)
             print(f"installed {path}: starts at boot, restarts if it stops or hangs; "
                   f"`museokit service status {args.path}` shows how it runs")
+            from museokit.dashboard.command import first_account
+
+            account = first_account(inst, args.user)
+            if account:
+                print(account)
         elif args.action == "uninstall":
             print(f"removed {systemd.uninstall(inst)}")
         elif args.action == "status":

@@ -29,6 +29,7 @@ from museokit.core.nodes import (
     NodeConfig,
     parse_broker_url,
 )
+from museokit.core.opsconfig import STAFF_TABLES, StaffConfig, parse_staff
 from museokit.core.options import OptionError
 from museokit.core.pins import ADC_SPI_PINS, BUS_PINS, PinRef, bus_of, is_adc, normalise_pin
 from museokit.core.schedule import SCHEDULE_EVENTS, SCHEDULE_ID, Schedule, parse_schedule
@@ -45,7 +46,8 @@ RESERVED_IDS = frozenset({STATES_ID, "installation", "on", "after", "every", "go
                           "enter", "lockout", "device", "log", "command", "options", "event",
                           "print", "sim", SCHEDULE_ID})
 
-_TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule", "nodes", "broker")
+_TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule", "nodes", "broker",
+              *STAFF_TABLES)
 _INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description",
                       *(f"{bus}_pins_as_gpio" for bus in BUS_PINS))
 _DEVICE_COMMON = ("id", "kind", "backend", "board", "label", "description", "node")
@@ -138,6 +140,8 @@ class Installation:
     #: `[[nodes]]`: the boxes the installation spans (empty: one box).
     nodes: list[NodeConfig] = field(default_factory=list)
     broker: BrokerConfig = field(default_factory=BrokerConfig)
+    #: `[dashboard]`, `[alerts]`, `[maintenance]` (museokit.core.opsconfig).
+    staff: StaffConfig = field(default_factory=StaffConfig)
 
     def device(self, device_id: str) -> DeviceConfig:
         return next(d for d in self.devices if d.id == device_id)
@@ -292,11 +296,13 @@ class _Checker:
         if not isinstance(options, dict):
             self.error(("options",), "expected a table: write [options]")
             options = {}
+        staff = parse_staff(data, lambda path, message, hint: self.error(path, message, hint),
+                            {d.id: d.cls.role for d in devices}, {d.id: d.kind for d in devices})
         if self.issues:
             raise InstallationError(self.issues)
         return Installation(folder, self.file, name, site, node, backend, behaviour, devices,
                             states, rules, options, self.warnings, self.backend_options,
-                            schedule, nodes, broker)
+                            schedule, nodes, broker, staff)
 
     def section(self, data: dict[str, Any], name: str) -> dict[str, Any]:
         value = data.get(name, {})

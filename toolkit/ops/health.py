@@ -1,0 +1,45 @@
+"""A node's health in a few numbers: uptime, disk, temperature, handler errors, clock sync.
+
+What the dashboard shows, what `…/health` carries, and what the disk and clock alerts read.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from museokit.ops.doctor import OK, PROBLEM, check_clock
+
+_STARTED = time.time()
+
+
+def temperature() -> float | None:
+    """The SoC temperature in °C (a Pi's thermal zone), or None where there is none."""
+    try:
+        return round(int(Path("/sys/class/thermal/thermal_zone0/temp").read_text()) / 1000, 1)
+    except (OSError, ValueError):
+        return None
+
+
+def clock_synced() -> bool | None:
+    """True/False when timedatectl or chrony answers, None when it cannot be told here."""
+    status = check_clock().status
+    return True if status == OK else False if status == PROBLEM else None
+
+
+def snapshot(folder: Path, errors: int = 0, *, clock: bool = False) -> dict[str, Any]:
+    """Health of this box; `clock=True` also asks whether the clock is synced (a subprocess)."""
+    try:
+        usage = shutil.disk_usage(folder if folder.exists() else Path("/"))
+        disk = round(100 * usage.used / usage.total, 1)
+        free_gb = round(usage.free / 1e9, 1)
+    except OSError:
+        disk, free_gb = None, None
+    data: dict[str, Any] = {"uptime": round(time.time() - _STARTED), "disk_percent": disk,
+                            "disk_free_gb": free_gb, "temperature": temperature(),
+                            "handler_errors": errors}
+    if clock:
+        data["clock_synced"] = clock_synced()
+    return data
