@@ -55,16 +55,16 @@ def simulate(args: argparse.Namespace) -> int:
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     if args.scenario:
-        return _run_scenarios(inst, [Path(s) for s in args.scenario])
+        return _run_scenarios(inst, [Path(s) for s in args.scenario], args.log)
     if args.visitors is not None:
-        return _run_day(inst, args.visitors, args.hours, args.seed)
+        return _run_days(inst, args)
     joined = node_plan(inst, args)
     if joined is None:
         return EXIT_FAILED
     inst, settings = joined
     if settings is not None:
         return _run_node_live(inst, settings, args.duration, args.headless)
-    return _run_live(inst, args.duration, args.record, args.headless, args.camera)
+    return _run_live(inst, args.duration, args.record, args.headless, args.camera, args.log)
 
 
 def _use_camera(inst: Installation, camera: str) -> None:
@@ -76,7 +76,7 @@ def _use_camera(inst: Installation, camera: str) -> None:
 
 
 def _run_live(inst: Installation, duration: float | None, record: Path | None,
-              headless: bool, camera: str | None = None) -> int:
+              headless: bool, camera: str | None = None, log_file: Path | None = None) -> int:
     """Live simulation: the window when a display is there, else the console; both hot-reload."""
     from museokit.sim.live import LiveSession
     from museokit.sim.record import Recorder
@@ -85,13 +85,35 @@ def _run_live(inst: Installation, duration: float | None, record: Path | None,
     if camera is not None:  # a reloaded installation watches the same --camera
         session.on_load.append(lambda reloaded: _use_camera(reloaded, camera))
     recorder = Recorder(session) if record is not None else None
+    interactions = _open_log(inst, log_file)
+    if interactions is False:
+        return EXIT_FAILED
+    if interactions is not None:
+        session.before_start.append(interactions.attach)
     try:
         if not _serve_session(session, inst, duration, headless):
             return EXIT_FAILED
     finally:
         if recorder is not None and record is not None:
             print(recorder.save(record), flush=True)
+        if interactions is not None:
+            interactions.close()
     return EXIT_OK
+
+
+def _open_log(inst: Installation, log_file: Path | None) -> Any:
+    """`--log FILE`: the simulation's interaction log (None without it, False after one line
+    saying why it cannot be written). Lossless: a simulation waits for the disk."""
+    if log_file is None:
+        return None
+    from museokit.ops.interactions import InteractionLog, LogError
+
+    try:
+        return InteractionLog(log_file, node=inst.node, installation=inst.name,
+                              keep_days=None, max_mb=inst.log.max_mb, lossless=True)
+    except LogError as exc:
+        print(f"museokit: --log: {exc}", file=sys.stderr)
+        return False
 
 
 def _serve_session(session: LiveSession, inst: Installation, duration: float | None,
@@ -190,7 +212,7 @@ def _example(inst: Installation) -> str:
     return "status"
 
 
-def _run_scenarios(inst: Installation, paths: list[Path]) -> int:
+def _run_scenarios(inst: Installation, paths: list[Path], log_file: Path | None = None) -> int:
     from museokit.sim.scenario import ScenarioError, load_scenario, run_scenario
 
     files: list[Path] = []
@@ -211,7 +233,15 @@ def _run_scenarios(inst: Installation, paths: list[Path]) -> int:
             print(f"{file}: cannot read: {exc}", file=sys.stderr)
             failed += 1
             continue
-        result = run_scenario(inst, scenario)
+        interactions = _open_log(inst, log_file)
+        if interactions is False:
+            return EXIT_FAILED
+        try:
+            result = run_scenario(inst, scenario,
+                                  before_start=interactions.attach if interactions else None)
+        finally:
+            if interactions:
+                interactions.close()
         for line in result.lines():
             print(line)
         failed += not result.passed
@@ -220,15 +250,34 @@ def _run_scenarios(inst: Installation, paths: list[Path]) -> int:
     return EXIT_OK if failed == 0 else EXIT_FAILED
 
 
-def _run_day(inst: Installation, visitors: int, hours: float, seed: int) -> int:
-    from museokit.sim.visitors import run_gallery_day
+def _run_days(inst: Installation, args: argparse.Namespace) -> int:
+    """`--visitors N [--days D] [--log FILE]`: gallery days one after the other, each opening
+    at 10:00 local time from Monday 2026-01-05 on (seed + day: every day differs)."""
+    from museokit.sim.visitors import day_epoch, run_gallery_day
 
-    if visitors < 0 or hours <= 0:
-        print("museokit: --visitors must be 0 or more and --hours above 0", file=sys.stderr)
+    visitors, hours, seed, days = args.visitors, args.hours, args.seed, args.days
+    if visitors < 0 or hours <= 0 or days < 1:
+        print("museokit: --visitors must be 0 or more, --hours above 0 and --days 1 or more",
+              file=sys.stderr)
         return EXIT_USAGE
-    report = run_gallery_day(inst, visitors, hours, seed, progress=_progress_bar(hours))
-    for line in report.lines():
-        print(line)
+    interactions = _open_log(inst, args.log)
+    if interactions is False:
+        return EXIT_FAILED
+    try:
+        for day in range(days):
+            if days > 1:
+                print(f"day {day + 1} of {days}", flush=True)
+            report = run_gallery_day(inst, visitors, hours, seed + day,
+                                     progress=_progress_bar(hours),
+                                     epoch=day_epoch(day) if interactions or days > 1 else None,
+                                     before_start=interactions.attach if interactions else None)
+            for line in report.lines():
+                print(line)
+    finally:
+        if interactions:
+            interactions.close()
+            print(f"interaction log: {interactions.written:,} events in {args.log}; report: "
+                  f"museokit report {inst.folder} --log {args.log} --out report.html", flush=True)
     return EXIT_OK
 
 

@@ -17,6 +17,7 @@ the hardware instead: tests/board_driver.py presses a button on a simulated Uno.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,8 @@ class VisitorDriver:
 class Harness:
     def __init__(self, installation: Installation, *, slow_threshold: float = 0.1,
                  record: bool = True, backend: str = "sim", clock: VirtualClock | None = None,
-                 driver: VisitorDriver | None = None) -> None:
+                 driver: VisitorDriver | None = None,
+                 before_start: Callable[[Runtime], Any] | None = None) -> None:
         self.installation = installation
         self.driver = driver or VisitorDriver()
         self.clock: Clock = RealClock() if self.driver.real_time else clock or VirtualClock()
@@ -86,6 +88,8 @@ class Harness:
         #: Every handler or timer that raised: "at 12.5s: handler f failed on door.pressed: ...".
         self.errors: list[str] = []
         self.runtime.bus.stats.error_listeners.append(self._record_error)
+        if before_start is not None:  # e.g. an interaction log, to see the first events too
+            before_start(self.runtime)
         self.runtime.start()
         # In real time, 0 is when the installation is ready (a board is configured by then);
         # a virtual clock's own 0 stays the origin, as before.

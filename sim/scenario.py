@@ -23,13 +23,14 @@ import math
 import re
 import shlex
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from museokit.core.config import Action, Installation, parse_action, parse_scalar
 from museokit.core.device import CommandError, Device, check_call
+from museokit.core.runtime import Runtime
 from museokit.core.states import STATES_ID, StateMachine
 from museokit.core.suggest import suggest
 from museokit.sim.harness import Harness, Seen, VisitorDriver
@@ -524,10 +525,12 @@ class Trace:
 
 
 def run_scenario(installation: Installation, scenario: Scenario,
-                 driver: VisitorDriver | None = None) -> ScenarioResult:
+                 driver: VisitorDriver | None = None,
+                 before_start: Callable[[Runtime], Any] | None = None) -> ScenarioResult:
     """Play the scenario and judge every expectation: on the virtual clock with simulated
-    devices, or in real time against the hardware `driver` plays."""
-    with Harness(installation, driver=driver) as harness:
+    devices, or in real time against the hardware `driver` plays. `before_start` sees the
+    runtime before it starts (an interaction log attaches there)."""
+    with Harness(installation, driver=driver, before_start=before_start) as harness:
         trace = Trace(harness)
         failed_steps = [outcome for outcome in (_play(harness, step) for step in scenario.steps)
                         if outcome is not None]

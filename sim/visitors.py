@@ -17,9 +17,14 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
+from typing import Any
 
+from museokit.core.clock import VirtualClock
 from museokit.core.config import Installation
 from museokit.core.device import CommandError
+from museokit.core.runtime import Runtime
 from museokit.sim.harness import Harness
 
 #: One visitor step: (seconds after arrival, device id, action, argument).
@@ -113,6 +118,17 @@ class DayReport:
         return out
 
 
+#: The first simulated gallery day: Monday 5 January 2026.
+FIRST_DAY = date(2026, 1, 5)
+#: When simulated days open, local time.
+OPENING = dt_time(10, 0)
+
+
+def day_epoch(day: int) -> float:
+    """Opening time (unix s, local time) of simulated day `day` (0: the first)."""
+    return datetime.combine(FIRST_DAY + timedelta(days=day), OPENING).timestamp()
+
+
 def plan_day(installation: Installation, visitors: int, hours: float,
              seed: int) -> tuple[list[tuple[float, str, str, str | None]], list[str]]:
     """Every visitor action of the day, sorted by time, and the inputs nobody can play."""
@@ -135,12 +151,18 @@ def plan_day(installation: Installation, visitors: int, hours: float,
 
 
 def run_gallery_day(installation: Installation, visitors: int, hours: float, seed: int,
-                    progress: Callable[[float], None] | None = None) -> DayReport:
-    """Run a random gallery day headless; `progress(fraction)` is called as it goes."""
+                    progress: Callable[[float], None] | None = None, *,
+                    epoch: float | None = None,
+                    before_start: Callable[[Runtime], Any] | None = None) -> DayReport:
+    """Run a random gallery day headless; `progress(fraction)` is called as it goes.
+
+    `epoch` is the day's opening time (unix s) on the virtual clock; `before_start` sees
+    the runtime before it starts (an interaction log attaches there)."""
     plan, untouched = plan_day(installation, visitors, hours, seed)
     report = DayReport(visitors, hours * 3600, untouched_devices=untouched)
     started = time.perf_counter()
-    with Harness(installation, record=False) as h:
+    clock = VirtualClock() if epoch is None else VirtualClock(epoch)
+    with Harness(installation, record=False, clock=clock, before_start=before_start) as h:
         step = max(1, len(plan) // 100)
         for i, (t, dev_id, action, arg) in enumerate(plan):
             h.run_until(t)

@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_broker_args(run)
     run.add_argument("--display", choices=("fullscreen", "window", "headless"),
                      help="how screens show (default: fullscreen, cursor hidden)")
+    run.add_argument("--log", metavar="FILE", help="interaction log (default: interactions.sqlite "
+                     "in the state folder, see --state-dir)")
+    run.add_argument("--no-log", action="store_true", help="keep no interaction log")
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check", help="check an installation file and its behaviour")
@@ -83,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="live mode: save what you play, and what it did, as a scenario file")
     sim.add_argument("--headless", action="store_true",
                      help="live mode: the terminal console even when a display is present")
+    sim.add_argument("--log", type=Path, metavar="FILE",
+                     help="keep an interaction log of the run in FILE (SQLite), for reports")
+    sim.add_argument("--days", type=int, default=1, metavar="N",
+                     help="with --visitors: simulate N consecutive gallery days")
     sim.set_defaults(func=cmd_sim)
 
     boards = sub.add_parser("boards", help="list the museokit boards plugged in (serial)",
@@ -267,9 +274,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     if joined is None:
         return EXIT_FAILED
     inst, settings = joined
+    runtime = Runtime(inst, backend=args.backend)
+    interactions = None
+    if inst.log.enabled and not args.no_log:
+        from museokit.ops.interactions import start_log
+
+        interactions = start_log(runtime, state_dir=args.state_dir, file=args.log)
+    try:
+        return _run_linked(runtime, settings, args)
+    finally:
+        if interactions is not None:
+            interactions.close()
+
+
+def _run_linked(runtime: Runtime, settings: Any, args: argparse.Namespace) -> int:
     from museokit.ops.sdnotify import SystemdNotifier
 
-    runtime = Runtime(inst, backend=args.backend)
+    inst = runtime.installation
     link = _link(runtime, settings)
     if link is False or not _start_linked(runtime, link):
         return EXIT_FAILED
@@ -300,7 +321,7 @@ def _staff_services(runtime: Runtime, link: Any, args: argparse.Namespace,
 
     state_dir = settings.state_dir if settings else state_dir_for(runtime.installation,
                                                                   args.state_dir)
-    return start_services(runtime, link, state_dir)
+    return start_services(runtime, link, state_dir, Path(args.log) if args.log else None)
 
 
 def node_plan(inst: Installation, args: argparse.Namespace) -> tuple[Installation, Any] | None:

@@ -21,6 +21,7 @@ from museokit.core import plugins
 from museokit.core.backend import Backend
 from museokit.core.device import CommandError, Device, check_call
 from museokit.core.events import NAME_RE
+from museokit.core.logconfig import EvaluationConfig, LogConfig, parse_evaluation, parse_log
 from museokit.core.nodes import (
     BROKER_KEYS,
     MAX_QUEUE_LIMIT,
@@ -47,7 +48,7 @@ RESERVED_IDS = frozenset({STATES_ID, "installation", "on", "after", "every", "go
                           "print", "sim", SCHEDULE_ID})
 
 _TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule", "nodes", "broker",
-              *STAFF_TABLES)
+              "log", "evaluation", *STAFF_TABLES)
 _INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description",
                       *(f"{bus}_pins_as_gpio" for bus in BUS_PINS))
 _DEVICE_COMMON = ("id", "kind", "backend", "board", "label", "description", "node")
@@ -140,6 +141,9 @@ class Installation:
     #: `[[nodes]]`: the boxes the installation spans (empty: one box).
     nodes: list[NodeConfig] = field(default_factory=list)
     broker: BrokerConfig = field(default_factory=BrokerConfig)
+    #: `[log]` and `[evaluation]` (the interaction log and its reports).
+    log: LogConfig = field(default_factory=LogConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     #: `[dashboard]`, `[alerts]`, `[maintenance]` (museokit.core.opsconfig).
     staff: StaffConfig = field(default_factory=StaffConfig)
 
@@ -296,13 +300,18 @@ class _Checker:
         if not isinstance(options, dict):
             self.error(("options",), "expected a table: write [options]")
             options = {}
+        log_config = parse_log(self.section(data, "log"), lambda path, message, hint: self.error(
+            ("log", *path), message, hint))
+        evaluation = parse_evaluation(self.section(data, "evaluation"), {d.id: d.kind for d in devices},
+                                      lambda path, message, hint: self.error(
+                                          ("evaluation", *path), message, hint))
         staff = parse_staff(data, lambda path, message, hint: self.error(path, message, hint),
                             {d.id: d.cls.role for d in devices}, {d.id: d.kind for d in devices})
         if self.issues:
             raise InstallationError(self.issues)
         return Installation(folder, self.file, name, site, node, backend, behaviour, devices,
                             states, rules, options, self.warnings, self.backend_options,
-                            schedule, nodes, broker, staff)
+                            schedule, nodes, broker, log_config, evaluation, staff)
 
     def section(self, data: dict[str, Any], name: str) -> dict[str, Any]:
         value = data.get(name, {})

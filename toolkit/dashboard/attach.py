@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,20 +27,22 @@ class Served:
         self.dashboard.stop()
 
 
-def serve(runtime: Runtime, state_dir: Path, **options: Any) -> Served | None:
+def serve(runtime: Runtime, state_dir: Path, log_file: Path | None = None,
+          **options: Any) -> Served | None:
     """Start the dashboard for a started runtime (before its loop runs, or from its loop).
 
     None, after one log line, if it cannot listen: the installation runs on without it.
     """
     from museokit.dashboard import interactions
     from museokit.ops.health import snapshot
+    from museokit.ops.interactions import log_path
 
     inst = runtime.installation
     settings = inst.staff.dashboard
     dash = Dashboard(state_dir, settings, runtime=runtime, title=inst.name,
                      media_folder=inst.folder, **options)
     inputs = [d.id for d in runtime.devices.values() if d.role == "input"]
-    log_file = interactions.log_path(state_dir)
+    log_file = log_file or log_path(inst, state_dir)
     dash.interactions = lambda: interactions.today_vs_usual(log_file, inputs)
     dash.interactions_csv = lambda: interactions.as_csv(log_file)
     dash.health = lambda: (inst.site, inst.node, snapshot(state_dir, runtime.bus.stats.errors))
@@ -52,7 +53,7 @@ def serve(runtime: Runtime, state_dir: Path, **options: Any) -> Served | None:
             now = runtime.clock.time()
             nxt = schedule.next_change(now)
             state = "open / ouvert" if schedule.is_open(now) else "closed / fermé"
-            return state + (f" → {time.strftime('%a %H:%M', time.localtime(nxt))}" if nxt else "")
+            return state + (f" → {schedule.local(nxt).strftime('%a %H:%M')}" if nxt else "")
         dash.hours = hours
     feed = BusFeed(runtime, dash.handoff)
     feed.start()

@@ -197,7 +197,8 @@ def serve_alone(inst: Installation | None, args: argparse.Namespace) -> int:
     return 0
 
 
-def start_services(runtime: Runtime, link: Any, state_dir: Path) -> Callable[[], None]:
+def start_services(runtime: Runtime, link: Any, state_dir: Path,
+                   log_file: Path | None = None) -> Callable[[], None]:
     """What `museokit run` starts beside the installation, from its file: the dashboard,
     alerts, maintenance mode. Returns the function that stops them all."""
     inst = runtime.installation
@@ -205,7 +206,7 @@ def start_services(runtime: Runtime, link: Any, state_dir: Path) -> Callable[[],
     if inst.staff.dashboard.enabled:
         from museokit.dashboard.attach import serve
 
-        served = serve(runtime, state_dir)
+        served = serve(runtime, state_dir, log_file)
         if served is not None:
             print(f"museokit: dashboard on {served.dashboard.url}", flush=True)
             closers.append(served.close)
