@@ -30,6 +30,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "bad_login": "Wrong account or password.", "wait": "Too many tries: wait {s} s.",
         "maintenance": "Maintenance", "technician": "Technician", "nodes": "nodes",
         "no_log": "no interaction log yet", "sure": "Are you sure?", "overview": "Overview",
+        "always": "always open",
     },
     "fr": {
         "title": "Tableau de bord", "login": "Connexion", "user": "Compte",
@@ -50,7 +51,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "state": "état", "bad_login": "Compte ou mot de passe incorrect.",
         "wait": "Trop d'essais : attendez {s} s.", "maintenance": "Maintenance",
         "technician": "Technicien", "nodes": "boîtiers", "no_log": "pas encore de journal",
-        "sure": "Êtes-vous sûr ?", "overview": "Vue d'ensemble",
+        "sure": "Êtes-vous sûr ?", "overview": "Vue d'ensemble", "always": "toujours ouvert",
     },
 }
 
@@ -194,7 +195,7 @@ def overview(t: dict[str, str], lang: str, model: Model, *, name: str, user: str
                     for s in model.sites.values() for n in s.nodes.values())
     errors = "".join(f'<li>{esc(when(ts))} {esc(where)}: {esc(text)}</li>'
                      for ts, where, text in reversed(model.errors))
-    info = (f'<section class="card"><h2>{esc(t["hours"])}</h2><p>{esc(hours)}</p>'
+    info = (f'<section class="card"><h2>{esc(t["hours"])}</h2><p>{esc(hours or t["always"])}</p>'
             f'<h2>{esc(t["interactions"])}</h2><p id="interactions">{esc(interactions)}</p>'
             f'<p><a href="/history">{esc(t["history"])}</a></p></section>')
     notes_form = ""
@@ -202,7 +203,7 @@ def overview(t: dict[str, str], lang: str, model: Model, *, name: str, user: str
         ids = sorted({d for s in model.sites.values() for n in s.nodes.values() for d in n.devices})
         opts = "".join(f"<option>{esc(i)}</option>" for i in ids)
         notes_form = (f'<section class="card"><h2>{esc(t["note"])}</h2>'
-                      f'<form method="post" action="/action/note" class="act">'
+                      f'<form method="post" action="/action/note" class="act note-form">'
                       f'<input type="hidden" name="csrf" value="{esc(csrf)}">'
                       f'<select name="device">{opts}</select>'
                       f'<label><input type="checkbox" name="working" value="1" checked>'

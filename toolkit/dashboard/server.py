@@ -78,7 +78,7 @@ SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; "
                                  b"frame-ancestors 'none'; form-action 'self'"),
     (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store")]
+    (b"referrer-policy", b"same-origin"), (b"cache-control", b"no-store")]
 
 
 class Refused(Exception):
