@@ -19,6 +19,11 @@ from museokit.core.runtime import Runtime
 from museokit.dashboard.attach import Served, serve
 from tests.net_fixtures import free_port
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
 PIECE = """
 [installation]
 name = "Piece <script>alert('name')</script>"
@@ -170,3 +175,16 @@ def make_piece(tmp_path: Path) -> Iterator[Callable[..., DashPiece]]:
     yield make
     for p in made:
         stop_piece(p)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (which cannot download its own)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("needs Debian's chromium (./dev.sh test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import shutil
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from museokit.core.config import load_installation
 from museokit.core.runtime import Runtime
@@ -20,24 +18,8 @@ from museokit.net.link import Link
 from museokit.net.remote import simulated
 from museokit.net.settings import plan
 from tests.conftest import REPO
+from tests.dash_fixtures import SHOTS
 from tests.net_fixtures import Broker, NodeProcess, free_port, wait_for
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-SHOTS = REPO / "docs" / "screenshots"
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def lead_with_dashboard(folder: Path, url: str, state: Path) -> tuple[Runtime, Link, Served]:

@@ -141,6 +141,8 @@ def _parser() -> argparse.ArgumentParser:
         b.add_argument("--tls-cert", help="server certificate: adds a TLS listener on 8883")
         b.add_argument("--tls-key", help="its private key")
         b.add_argument("--tls-ca", help="CA that clients' certificates must come from (optional)")
+        b.add_argument("--bridge", metavar="URL", help="also bridge this site's topics out to a "
+                       "central broker (the fleet view): mqtt://[user:pass@]host:port")
         b.set_defaults(func=func)
     from museokit.dashboard.command import add_parser as add_dashboard
 
@@ -545,7 +547,7 @@ def _broker_files(args: argparse.Namespace) -> Any:
     tls = Tls(args.tls_cert, args.tls_key, args.tls_ca) if args.tls_cert else None
     try:
         return write_config(Path(args.dir), inst=inst, port=args.port, bind=args.bind,
-                            auth=args.auth, tls=tls)
+                            auth=args.auth, tls=tls, bridge=args.bridge)
     except (BrokerError, OSError) as exc:
         print(f"museokit: {exc}", file=sys.stderr)
         return None

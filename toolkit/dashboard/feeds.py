@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from museokit.core.events import Event
 from museokit.dashboard.model import Handoff
+from museokit.net.bridge import BRIDGE_NODE
 
 if TYPE_CHECKING:
     from museokit.core.runtime import Runtime
@@ -135,6 +136,8 @@ def parse_message(topic: str, payload: bytes) -> list[tuple[Any, ...]]:
     if len(parts) < 4 or parts[0] != "museokit":
         raise ValueError("not a museokit topic")
     site, node, rest = parts[1], parts[2], parts[3:]
+    if node == BRIDGE_NODE and rest == ["state"]:
+        return [("site", site, {"reachable": payload == b"1"})]
     if rest == ["status"]:
         return [("node", site, node, {"online": payload == b"online"})]
     if rest == ["health"]:

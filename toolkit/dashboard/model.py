@@ -17,6 +17,7 @@ from typing import Any
 
 #: ("dev", site, node, device, fields) | ("node", site, node, fields) |
 #: ("error", site, node, text) | ("alert", site, node, id, payload or None) | ("mode", fields)
+#: | ("site", site, fields)
 Update = tuple[Any, ...]
 MAX_ERRORS = 20
 
@@ -74,6 +75,9 @@ class SiteView:
     name: str = ""
     nodes: dict[str, NodeView] = field(default_factory=dict)
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: False when the site's bridge to the central broker is down (fleet view): its nodes'
+    #: last retained `online` cannot be trusted then.
+    reachable: bool = True
 
 
 class Model:
@@ -130,6 +134,13 @@ class Model:
             else:
                 s.alerts[key] = payload
             return {"t": "alert", "site": site, "key": key, "alert": payload}
+        if kind == "site":
+            _, site, fields = item
+            s = self.sites.setdefault(site, SiteView(site))
+            s.reachable = bool(fields.get("reachable", True))
+            for n in s.nodes.values():
+                n.history.append((time.time(), "", "reachable" if s.reachable else "unreachable"))
+            return {"t": "site", "site": site, "reachable": s.reachable}
         if kind == "mode":
             self.mode.update(item[1])
             return {"t": "mode", **self.mode}

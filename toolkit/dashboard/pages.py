@@ -30,7 +30,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "bad_login": "Wrong account or password.", "wait": "Too many tries: wait {s} s.",
         "maintenance": "Maintenance", "technician": "Technician", "nodes": "nodes",
         "no_log": "no interaction log yet", "sure": "Are you sure?", "overview": "Overview",
-        "always": "always open",
+        "always": "always open", "unreachable": "site unreachable",
     },
     "fr": {
         "title": "Tableau de bord", "login": "Connexion", "user": "Compte",
@@ -51,7 +51,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "state": "état", "bad_login": "Compte ou mot de passe incorrect.",
         "wait": "Trop d'essais : attendez {s} s.", "maintenance": "Maintenance",
         "technician": "Technicien", "nodes": "boîtiers", "no_log": "pas encore de journal",
-        "sure": "Êtes-vous sûr ?", "overview": "Vue d'ensemble", "always": "toujours ouvert",
+        "sure": "Êtes-vous sûr ?", "overview": "Vue d'ensemble",
+        "always": "toujours ouvert", "unreachable": "site injoignable",
     },
 }
 
@@ -105,9 +106,9 @@ def _action(name: str, label: str, csrf: str, fields: dict[str, str] | None = No
 
 
 def device_row(t: dict[str, str], site: str, node: NodeView, dev_id: str, can_test: bool,
-               csrf: str, note: dict[str, Any] | None, media: list[str]) -> str:
+               csrf: str, note: dict[str, Any] | None, media: list[str], reachable: bool) -> str:
     d = node.devices[dev_id]
-    online = d.online and node.online
+    online = d.online and node.online and reachable
     label = str(d.state.get("label", ""))
     test = ""
     if can_test and d.role == "output":
@@ -146,13 +147,14 @@ def health_line(t: dict[str, str], node: NodeView) -> str:
     return f'<p class="health">{esc(" · ".join(parts))}</p>' if parts else ""
 
 
-def node_card(t: dict[str, str], site: str, node: NodeView, can_test: bool, csrf: str,
+def node_card(t: dict[str, str], site: SiteView, node: NodeView, can_test: bool, csrf: str,
               notes: dict[str, Any], media: list[str]) -> str:
-    rows = "".join(device_row(t, site, node, dev_id, can_test, csrf, notes.get(dev_id), media)
-                   for dev_id in sorted(node.devices))
-    return (f'<section class="card node {"up" if node.online else "down"}" '
-            f'data-node="{esc(site)}/{esc(node.id)}"><h2>{esc(node.id)} '
-            f'<span class="status">{esc(t["online"] if node.online else t["offline"])}</span></h2>'
+    rows = "".join(device_row(t, site.id, node, dev_id, can_test, csrf, notes.get(dev_id), media,
+                              site.reachable) for dev_id in sorted(node.devices))
+    up = node.online and site.reachable
+    return (f'<section class="card node {"up" if up else "down"}" '
+            f'data-node="{esc(site.id)}/{esc(node.id)}"><h2>{esc(node.id)} '
+            f'<span class="status">{esc(t["online"] if up else t["offline"])}</span></h2>'
             f'{health_line(t, node)}<ul>{rows}</ul></section>')
 
 
@@ -191,7 +193,7 @@ def overview(t: dict[str, str], lang: str, model: Model, *, name: str, user: str
                   f'<a href="/audit">{esc(t["audit"])}</a>')
         tech = (f'<section class="card"><h2>{esc(t["technician"])}</h2>{buttons}'
                 f'<p>{links}</p></section>')
-    nodes = "".join(node_card(t, s.id, n, can_test, csrf, notes, media)
+    nodes = "".join(node_card(t, s, n, can_test, csrf, notes, media)
                     for s in model.sites.values() for n in s.nodes.values())
     errors = "".join(f'<li>{esc(when(ts))} {esc(where)}: {esc(text)}</li>'
                      for ts, where, text in reversed(model.errors))
@@ -223,9 +225,10 @@ def history(t: dict[str, str], lang: str, model: Model, *, user: str, role: str,
         for n in s.nodes.values():
             for ts, dev, what in reversed(n.history):
                 who = f"{s.id}/{n.id}" + (f"/{dev}" if dev else "")
-                rows.append((ts, f'<li class="{"up" if what == "online" else "down"}">'
+                up = what in ("online", "reachable")
+                rows.append((ts, f'<li class="{"up" if up else "down"}">'
                              f'{esc(when(ts))} <b>{esc(who)}</b> '
-                             f'{esc(t["online"] if what == "online" else t["offline"])}</li>'))
+                             f'{esc(t["online"] if up else t["offline"])}</li>'))
     rows.sort(key=lambda r: -r[0])
     body = f'<section class="card"><ul>{"".join(r for _, r in rows) or esc(t["none"])}</ul></section>'
     return layout(t, lang, t["history"], body, user=user, role=role, csrf=csrf)
@@ -243,17 +246,19 @@ def audit_page(t: dict[str, str], lang: str, rows: list[tuple[Any, ...]], *, use
 def fleet(t: dict[str, str], lang: str, model: Model, *, user: str, role: str, csrf: str) -> str:
     cards = []
     for s in sorted(model.sites.values(), key=lambda s: s.id):
-        up = sum(n.online for n in s.nodes.values())
+        up = sum(n.online and s.reachable for n in s.nodes.values())
         nodes = "".join(
-            f'<li class="{"up" if n.online else "down"}" data-node="{esc(s.id)}/{esc(n.id)}">'
-            f'<span class="name">{esc(n.id)}</span> <span class="status">'
-            f'{esc(t["online"] if n.online else t["offline"])}</span> '
+            f'<li class="{"up" if n.online and s.reachable else "down"}" '
+            f'data-node="{esc(s.id)}/{esc(n.id)}"><span class="name">{esc(n.id)}</span> '
+            f'<span class="status">{esc(t["online"] if n.online and s.reachable else t["offline"])}'
+            '</span> '
             f'<span class="kind">{len(n.devices)}</span></li>'
             for n in sorted(s.nodes.values(), key=lambda n: n.id))
         alerts = "".join(f'<li class="alert">{esc(k)}: {esc(a.get("text", ""))}</li>'
                          for k, a in sorted(s.alerts.items()) if isinstance(a, dict))
+        unreachable = "" if s.reachable else f' — {esc(t["unreachable"])}'
         cards.append(f'<section class="card site {"up" if up == len(s.nodes) else "down"}" '
                      f'data-site="{esc(s.id)}"><h2>{esc(s.id)} <small>{up}/{len(s.nodes)} '
-                     f'{esc(t["nodes"])}</small></h2><ul>{nodes}</ul><ul>{alerts}</ul></section>')
+                     f'{esc(t["nodes"])}{unreachable}</small></h2><ul>{nodes}</ul><ul>{alerts}</ul></section>')
     body = alerts_card(t, list(model.sites.values())) + "".join(cards)
     return layout(t, lang, t["fleet"], body, user=user, role=role, csrf=csrf)

@@ -54,7 +54,7 @@
     } else if (m.t === "error") {
       var ul = document.getElementById("errors");
       if (ul) { var li = document.createElement("li"); li.textContent = m.where + ": " + m.text; ul.insertBefore(li, ul.firstChild); }
-    } else if (m.t === "alert" || m.t === "mode") {
+    } else if (m.t === "alert" || m.t === "mode" || m.t === "site") {
       reload();
     }
   }
