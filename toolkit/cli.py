@@ -275,6 +275,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     joined = node_plan(inst, args) if inst is not None else None
     if joined is None:
         return EXIT_FAILED
+    args.lead = args.node in (None, inst.node) if inst is not None else True
     inst, settings = joined
     runtime = Runtime(inst, backend=args.backend)
     interactions = None
@@ -323,7 +324,8 @@ def _staff_services(runtime: Runtime, link: Any, args: argparse.Namespace,
 
     state_dir = settings.state_dir if settings else state_dir_for(runtime.installation,
                                                                   args.state_dir)
-    return start_services(runtime, link, state_dir, Path(args.log) if args.log else None)
+    return start_services(runtime, link, state_dir, Path(args.log) if args.log else None,
+                          lead=args.lead)
 
 
 def node_plan(inst: Installation, args: argparse.Namespace) -> tuple[Installation, Any] | None:

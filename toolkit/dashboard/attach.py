@@ -59,5 +59,6 @@ def serve(runtime: Runtime, state_dir: Path, log_file: Path | None = None,
     feed.start()
     if not dash.start():
         feed.close()
+        dash.stop()
         return None
     return Served(dash, feed)

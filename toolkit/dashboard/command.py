@@ -197,12 +197,25 @@ def serve_alone(inst: Installation | None, args: argparse.Namespace) -> int:
     return 0
 
 
-def start_services(runtime: Runtime, link: Any, state_dir: Path,
-                   log_file: Path | None = None) -> Callable[[], None]:
-    """What `museokit run` starts beside the installation, from its file: the dashboard,
-    alerts, maintenance mode. Returns the function that stops them all."""
+def start_services(runtime: Runtime, link: Any, state_dir: Path, log_file: Path | None = None,
+                   *, lead: bool = True) -> Callable[[], None]:
+    """What `museokit run` starts beside the installation, from its file: on every node with
+    a broker, its retained `…/health`; on the lead node, the dashboard, alerts and
+    maintenance mode. Returns the function that stops them all."""
     inst = runtime.installation
     closers: list[Callable[[], None]] = []
+
+    def close() -> None:
+        for fn in closers:
+            fn()
+    if link:
+        from museokit.ops.health import HealthPublisher
+
+        health = HealthPublisher(link.client, inst.site, inst.node, state_dir, runtime.bus.stats)
+        health.start()
+        closers.append(health.close)
+    if not lead:
+        return close
     if inst.staff.dashboard.enabled:
         from museokit.dashboard.attach import serve
 
@@ -243,7 +256,4 @@ def start_services(runtime: Runtime, link: Any, state_dir: Path,
         maint.start()
         closers.insert(0, maint.close)
 
-    def close() -> None:
-        for fn in closers:
-            fn()
     return close

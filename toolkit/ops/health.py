@@ -5,7 +5,9 @@ What the dashboard shows, what `…/health` carries, and what the disk and clock
 
 from __future__ import annotations
 
+import json
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -43,3 +45,33 @@ def snapshot(folder: Path, errors: int = 0, *, clock: bool = False) -> dict[str,
     if clock:
         data["clock_synced"] = clock_synced()
     return data
+
+
+class HealthPublisher:
+    """Publishes this node's health, retained, on `museokit/<site>/<node>/health` every
+    `every` seconds from its own thread (paho's publish is thread-safe): the fleet view's
+    disk, temperature and uptime."""
+
+    def __init__(self, client: Any, site: str, node: str, folder: Path, stats: Any,
+                 every: float = 60.0) -> None:
+        self.client = client
+        self.topic = f"museokit/{site}/{node}/health"
+        self.folder = folder
+        self.stats = stats
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="museokit health", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while True:
+            data = snapshot(self.folder, self.stats.errors)
+            self.client.publish(self.topic, json.dumps(data), qos=0, retain=True)
+            if self._stop.wait(self.every):
+                return
