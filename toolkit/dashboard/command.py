@@ -5,6 +5,7 @@
     museokit dashboard cert PATH [--host NAME]     # self-signed TLS pair for [dashboard]
     museokit dashboard PATH [--broker URL]         # the dashboard alone, from a broker
     museokit dashboard --broker URL --state-dir D  # the fleet view of every bridged site
+    museokit handover PATH [--pdf]                 # the one-page card for the gallery
 """
 
 from __future__ import annotations
@@ -42,6 +43,32 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--port", type=int, help="port (default 8080)")
     p.add_argument("--host", default="museokit.local", help="cert: the name in the certificate")
     p.set_defaults(func=cmd_dashboard)
+    h = sub.add_parser("handover", help="a one-page card for the gallery (HTML, --pdf too)",
+                       description="Wiring, how to restart, the dashboard's address as a QR "
+                                   "code, blink codes, who built it.")
+    h.add_argument("path", help="installation folder")
+    h.add_argument("--out", type=Path, help="HTML file (default: handover.html in the folder)")
+    h.add_argument("--url", help="the dashboard's address for the QR code "
+                                 "(default: from [dashboard])")
+    h.add_argument("--by", default="", help="who built it")
+    h.add_argument("--pdf", action="store_true", help="also print it to PDF (Chromium)")
+    h.set_defaults(func=cmd_handover)
+
+
+def cmd_handover(args: argparse.Namespace) -> int:
+    from museokit.cli import load_or_report
+    from museokit.ops.handover import write_card
+
+    inst = load_or_report(args.path)
+    if inst is None:
+        return 1
+    out = args.out or inst.folder / "handover.html"
+    try:
+        written = write_card(inst, out, url=args.url, by=args.by, pdf=args.pdf)
+    except (OSError, ValueError, subprocess.SubprocessError) as exc:
+        return _fail(str(exc))
+    print(f"wrote {' and '.join(str(p) for p in written)}: print it and leave it by the exhibit")
+    return 0
 
 
 def state_dir_for(inst: Installation | None, given: str | None, user_home: Path | None = None) -> Path:
