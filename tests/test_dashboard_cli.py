@@ -21,30 +21,11 @@ from museokit.core.config import load_installation
 from museokit.dashboard.auth import Accounts
 from museokit.dashboard.command import first_account
 from tests.conftest import write_installation
-from tests.dash_fixtures import Client, DashPiece
+from tests.dash_fixtures import PIECE, Client, DashPiece
 from tests.net_fixtures import free_port, wait_for
 
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
 
-PIECE = """
-[installation]
-name = "Newcomer"
-backend = "sim"
-
-[dashboard]
-enabled = true
-port = {port}
-
-[[devices]]
-id = "door"
-kind = "button"
-pin = 17
-
-[[devices]]
-id = "lamp"
-kind = "led"
-pin = 18
-"""
 
 
 class Run:
@@ -159,11 +140,9 @@ def test_bad_tls_files_are_one_line_and_no_dashboard(tmp_path: Path, caplog: Any
 
     from museokit.core.runtime import Runtime
     from museokit.dashboard.attach import serve
-    from tests.dash_fixtures import PIECE as SMALL
-
     (tmp_path / "bad.crt").write_text("not a certificate")
     (tmp_path / "bad.key").write_text("not a key")
-    inst = load_installation(write_installation(tmp_path / "p", SMALL.format(port=free_port())))
+    inst = load_installation(write_installation(tmp_path / "p", PIECE.format(port=free_port())))
     inst = replace(inst, staff=replace(inst.staff, dashboard=replace(
         inst.staff.dashboard, tls_cert=str(tmp_path / "bad.crt"), tls_key=str(tmp_path / "bad.key"))))
     runtime = Runtime(inst)
