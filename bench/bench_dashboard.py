@@ -287,7 +287,7 @@ def fleet_paint(browser: Any, folder: Path) -> tuple[float, float]:
 def _first_paint(page: Any) -> float:
     """The page's first-contentful-paint, in ms from navigation start."""
     fcp = "performance.getEntriesByName('first-contentful-paint')"
-    page.wait_for_function(f"{fcp}.length > 0")
+    wait_for(lambda: page.evaluate(f"{fcp}.length") > 0, what="the first paint")
     return float(page.evaluate(f"{fcp}[0].startTime"))
 
 

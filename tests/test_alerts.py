@@ -246,7 +246,7 @@ def test_mqtt_alert_is_retained_while_active_and_cleared_by_an_empty_message(
     client.connect("127.0.0.1", broker.port)
     client.loop_start()
     try:
-        sink = mqtt_sink(client, "site", "main")
+        sink = mqtt_sink(lambda t, p: client.publish(t, p, qos=1, retain=True), "site", "main")
         topic = "museokit/site/main/alert/disk"
         sink("disk", Alert("disk", "disk 97 % full", "delete old logs", "critical", 1.0))
         late = Observer(broker.port, ["museokit/site/main/alert/#"])  # joins afterwards
@@ -265,3 +265,20 @@ def test_mqtt_alert_is_retained_while_active_and_cleared_by_an_empty_message(
     finally:
         client.loop_stop()
         client.disconnect()
+
+
+def test_a_device_never_seen_since_the_start_is_noticed(
+        installation: Callable[..., Installation]) -> None:
+    inst = installation(DAY)
+    runtime = Runtime(inst, clock=VirtualClock(), backend_override="sim")
+    runtime.start()
+    runtime.devices["pir"].set_online(False)  # as a remote device whose node never came up
+    runtime.run_for(1)
+    assert inst.staff.alerts is not None
+    rec = Recorder()
+    alerts = Alerts(runtime, inst.staff.alerts, [rec], system_checks=False)
+    alerts.start()
+    runtime.run_for(5 * 60 + 1)
+    assert rec.of("offline_pir") == ["motion pir offline for 5 min (not seen since the start)"]
+    alerts.close()
+    runtime.close()

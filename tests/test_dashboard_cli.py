@@ -168,8 +168,11 @@ def test_health_from_every_node_and_the_dashboard_on_the_lead_only(
     shutil.copytree(REPO / "installations" / "two-rooms", folder)
     port = free_port()
     toml = folder / "installation.toml"
-    toml.write_text(toml.read_text() + f"\n[dashboard]\nenabled = true\nport = {port}\n")
-    watch = Observer(broker.port, ["museokit/two_rooms/+/health"])
+    toml.write_text(toml.read_text() + f"\n[dashboard]\nenabled = true\nport = {port}\n"
+                    "\n[alerts]\noffline_minutes = 0.1\n")
+    password = Accounts(tmp_path / "s2" / "two_rooms" / "gallery" /
+                        "dashboard-accounts.json").add("tech", "technician")
+    watch = Observer(broker.port, ["museokit/two_rooms/+/health", "museokit/two_rooms/+/alert/+"])
     entrance = Run(folder, tmp_path / "s1", "--backend", "sim", "--broker", broker.url,
                    "--node", "entrance")
     lead = Run(folder, tmp_path / "s2", "--backend", "sim", "--broker", broker.url)
@@ -184,6 +187,17 @@ def test_health_from_every_node_and_the_dashboard_on_the_lead_only(
             assert {"uptime", "disk_percent", "temperature", "handler_errors"} <= set(health)
         assert f"museokit: dashboard on http://127.0.0.1:{port}" in lead.lines
         assert not any("dashboard" in line for line in entrance.lines)
+        # the entrance stops: 6 s later the lead raises the alert, on MQTT and the dashboard
+        assert entrance.stop() == 0
+        topic = "museokit/two_rooms/gallery/alert/offline_start"
+        wait_for(lambda: watch.last(topic), timeout=30,
+                 what=lambda: "the offline alert on MQTT; the lead said:\n" + "\n".join(lead.lines))
+        alert = json.loads(watch.last(topic) or b"")
+        assert alert["text"].startswith("button start offline for 0.1 min") and alert["fix"]
+        client = Client(port)
+        assert client.login("tech", password) == 303
+        state = json.loads(client.get("/api/state")[2])
+        assert "gallery/offline_start" in state["sites"]["two_rooms"]["alerts"]
     finally:
         assert entrance.stop() == 0
         assert lead.stop() == 0

@@ -252,3 +252,10 @@ def test_the_audit_log_says_who_did_what(piece: DashPiece) -> None:
 def test_every_interface_only_when_configured(make_piece: Any) -> None:
     p = make_piece(bind="0.0.0.0")
     assert _listening(p.port) == ["00000000"]
+
+
+def test_a_technician_restarts_the_installation(piece: DashPiece) -> None:
+    tech = piece.logged_in("technician")
+    status, _, body = tech.post_json("/action/restart", {}, tech.csrf())
+    assert status == 200 and "restarting" in body
+    assert piece.runtime.join(10)  # the loop ended: under systemd, Restart=always starts it again

@@ -238,7 +238,7 @@ def start_services(runtime: Runtime, link: Any, state_dir: Path, log_file: Path 
     if link:
         from museokit.ops.health import HealthPublisher
 
-        health = HealthPublisher(link.client, inst.site, inst.node, state_dir, runtime.bus.stats)
+        health = HealthPublisher(link.publish, inst.site, inst.node, state_dir, runtime.bus.stats)
         health.start()
         closers.append(health.close)
     if not lead:
@@ -260,7 +260,7 @@ def start_services(runtime: Runtime, link: Any, state_dir: Path, log_file: Path 
 
         sinks: list[Sink] = []
         if link:
-            sinks.append(mqtt_sink(link.client, inst.site, inst.node))
+            sinks.append(mqtt_sink(link.publish, inst.site, inst.node))
         if dashboard is not None:
             handoff = dashboard.handoff
             sinks.append(lambda i, a: handoff.put(("alert", inst.site, inst.node, i,

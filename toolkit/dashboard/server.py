@@ -68,6 +68,8 @@ STATIC_FILES = {"app.js": "text/javascript", "app.css": "text/css"}
 MEDIA_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".wav", ".ogg", ".mp3",
                             ".mp4", ".webm", ".txt"})
 BODY_LIMIT = 64 * 1024
+#: Live updates leave in batches at most this often (seconds).
+DRAIN_EVERY = 0.1
 COOKIE, PRE_COOKIE, LANG_COOKIE = "mk_session", "mk_pre", "mk_lang"
 #: Action -> the least role that may do it. A viewer can do none.
 ACTIONS = {"test": "technician", "restart": "technician", "reboot": "technician",
@@ -164,7 +166,7 @@ class Dashboard:
         self.throttle = LoginThrottle()
         self.audit = Audit(state_dir / AUDIT_FILE)
         self.notes = Notes(state_dir / NOTES_FILE)
-        self.clients: set[asyncio.Queue[list[dict[str, Any]] | None]] = set()
+        self.clients: set[asyncio.Queue[str | None]] = set()
         self.hours: Callable[[], str] = lambda: ""
         self.health: Callable[[], tuple[str, str, dict[str, Any]] | None] = lambda: None
         self.address = ""
@@ -173,6 +175,7 @@ class Dashboard:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        self._last_drain = 0.0
         self.app = Guard(self._routes())
 
     # -- running -----------------------------------------------------------------------
@@ -224,7 +227,7 @@ class Dashboard:
         self._loop = loop
 
         def wake() -> None:
-            loop.call_soon_threadsafe(self._drain)
+            loop.call_soon_threadsafe(self._drain_soon)
         self.handoff.wake = wake
         loop.call_soon(self._drain)
         health = loop.create_task(self._health_every(10.0))
@@ -255,7 +258,19 @@ class Dashboard:
             q.put_nowait(None)
         self.clients.clear()
 
+    def _drain_soon(self) -> None:
+        """Coalesce: at most one batch every DRAIN_EVERY seconds, so a busy installation
+        wakes this thread (and takes the GIL from its loop) a few times a second, not per event."""
+        loop = asyncio.get_running_loop()
+        delay = self._last_drain + DRAIN_EVERY - loop.time()
+        if delay > 0:
+            loop.call_later(delay, self._drain)
+        else:
+            self._drain()
+
     def _drain(self) -> None:
+        if self._loop is not None:
+            self._last_drain = self._loop.time()
         latest: dict[Any, dict[str, Any]] = {}
         for item in self.handoff.take():
             msg = self.model.apply(item)
@@ -266,7 +281,7 @@ class Dashboard:
                 latest[key] = msg
         if not latest or not self.clients:
             return
-        batch = list(latest.values())
+        batch = f"data: {json.dumps(list(latest.values()), default=str)}\n\n"
         for q in list(self.clients):
             if q.qsize() > 200:  # a client that stopped reading is dropped, not waited for
                 self.clients.discard(q)
@@ -483,7 +498,7 @@ class Dashboard:
     async def events(self, request: Request) -> Response:
         session = self._session(request)
         token = request.cookies.get(COOKIE)
-        queue: asyncio.Queue[list[dict[str, Any]] | None] = asyncio.Queue()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
         self.clients.add(queue)
 
         async def stream() -> Any:
@@ -499,7 +514,7 @@ class Dashboard:
                         continue
                     if batch is None:
                         return
-                    yield f"data: {json.dumps(batch, default=str)}\n\n"
+                    yield batch
             finally:
                 self.clients.discard(queue)
 

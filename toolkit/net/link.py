@@ -178,6 +178,11 @@ class Link:
             self.runtime.bus.unwatch_state(self._on_state)
         self.outbox.close()
 
+    def publish(self, topic: str, payload: bytes, retain: bool = True) -> None:
+        """Publish at QoS 1 on this node's connection, from any thread (alerts, health);
+        through `_send`, so its ack is matched like the link's own."""
+        self._send(topic, payload, retain)
+
     # -- publishing (loop thread) -----------------------------------------------------------
     def _send(self, topic: str, payload: bytes, retain: bool, entry: int | None = None) -> None:
         info = self.client.publish(topic, payload, qos=1, retain=retain)

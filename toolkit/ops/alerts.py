@@ -114,8 +114,11 @@ class Alerts:
     def start(self) -> None:
         rt = self.runtime
         now = rt.clock.monotonic()
-        for device in self.cfg.silence_hours:
-            self._last_input[device] = now
+        for silent in self.cfg.silence_hours:
+            self._last_input[silent] = now
+        for dev_id, device in rt.devices.items():
+            if not device.is_online:  # a node that never comes up is noticed too
+                self._offline(dev_id, "not seen since the start")
         self._subs.append(rt.bus.tap(self._on_event, name="alerts"))
         rt.bus.stats.error_listeners.append(self._on_error)
         self._timers["check"] = self.loop.call_every(CHECK_EVERY, self._check_silence,
@@ -159,14 +162,7 @@ class Alerts:
             self._cancel(f"stuck_{dev}")
             self.clear(f"stuck_{dev}")
         elif name == "offline":
-            device = self.runtime.devices.get(dev)
-            kind = device.kind if device is not None else "device"
-            minutes = self.cfg.offline_minutes
-            reason = f" ({event.value})" if event.value else ""
-            self._later(f"offline_{dev}", minutes * 60, lambda: self.raise_(
-                f"offline_{dev}", f"{kind} {dev} offline for {minutes:g} min{reason}",
-                "check its power and cable (or its node's network); `museokit service status` "
-                "on that node", "critical"))
+            self._offline(dev, str(event.value or ""))
         elif name == "online":
             self._cancel(f"offline_{dev}")
             self.clear(f"offline_{dev}")
@@ -176,6 +172,16 @@ class Alerts:
                         "disk and readable?")
         elif name == "started":
             self.clear(f"media_{dev}")
+
+    def _offline(self, dev: str, why: str) -> None:
+        device = self.runtime.devices.get(dev)
+        kind = device.kind if device is not None else "device"
+        minutes = self.cfg.offline_minutes
+        reason = f" ({why})" if why else ""
+        self._later(f"offline_{dev}", minutes * 60, lambda: self.raise_(
+            f"offline_{dev}", f"{kind} {dev} offline for {minutes:g} min{reason}",
+            "check its power and cable (or its node's network); `museokit service status` "
+            "on that node", "critical"))
 
     def _on_error(self, name: str, what: str, exc: BaseException) -> None:
         now = self.runtime.clock.monotonic()
@@ -233,11 +239,12 @@ class Alerts:
 
 # -- sinks ---------------------------------------------------------------------------------
 
-def mqtt_sink(client: Any, site: str, node: str) -> Sink:
-    """`museokit/<site>/<node>/alert/<id>`, retained while active; empty retained clears."""
+def mqtt_sink(publish: Callable[[str, bytes], Any], site: str, node: str) -> Sink:
+    """`museokit/<site>/<node>/alert/<id>`, retained while active; empty retained clears.
+    `publish(topic, payload)`: retained, QoS 1 (the node's `Link.publish`)."""
     def send(alert_id: str, alert: Alert | None) -> None:
         payload = json.dumps(alert.payload()).encode() if alert else b""
-        client.publish(f"museokit/{site}/{node}/alert/{alert_id}", payload, qos=1, retain=True)
+        publish(f"museokit/{site}/{node}/alert/{alert_id}", payload)
     return send
 
 

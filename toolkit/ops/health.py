@@ -9,6 +9,7 @@ import json
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +50,13 @@ def snapshot(folder: Path, errors: int = 0, *, clock: bool = False) -> dict[str,
 
 class HealthPublisher:
     """Publishes this node's health, retained, on `museokit/<site>/<node>/health` every
-    `every` seconds from its own thread (paho's publish is thread-safe): the fleet view's
+    `every` seconds from its own thread, through `publish(topic, payload)` (the node's
+    `Link.publish`: QoS 1, so it waits while the link is still connecting): the fleet view's
     disk, temperature and uptime."""
 
-    def __init__(self, client: Any, site: str, node: str, folder: Path, stats: Any,
-                 every: float = 60.0) -> None:
-        self.client = client
+    def __init__(self, publish: Callable[[str, bytes], Any], site: str, node: str, folder: Path,
+                 stats: Any, every: float = 60.0) -> None:
+        self.publish = publish
         self.topic = f"museokit/{site}/{node}/health"
         self.folder = folder
         self.stats = stats
@@ -72,6 +74,6 @@ class HealthPublisher:
     def _run(self) -> None:
         while True:
             data = snapshot(self.folder, self.stats.errors)
-            self.client.publish(self.topic, json.dumps(data), qos=0, retain=True)
+            self.publish(self.topic, json.dumps(data).encode())
             if self._stop.wait(self.every):
                 return
