@@ -47,13 +47,18 @@ def simulate(args: argparse.Namespace) -> int:
                   "number, 0 for the laptop's own)", file=sys.stderr)
             return EXIT_USAGE
         _use_camera(inst, args.camera)
-    if (args.scenario or args.visitors is not None) and not args.verbose:
+    batch = bool(args.scenario or args.visitors is not None or args.replay is not None)
+    if batch and not args.verbose:
         # Batch runs print a report; the behaviour's own info lines would bury it.
         logging.getLogger().setLevel(logging.WARNING)
-    if args.scenario or args.visitors is not None:
+    if batch:
         # Batch runs are headless: screens draw nowhere, sound plays nowhere.
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    if args.replay is not None:
+        from museokit.sim.replay import replay_command
+
+        return replay_command(inst, args)
     if args.scenario:
         return _run_scenarios(inst, [Path(s) for s in args.scenario], args.log)
     if args.visitors is not None:

@@ -242,7 +242,7 @@ class _Writer:
             head = f"at {_seconds(t, TIME_DIGITS)}"
             self.now = t
             self.lines.append("")
-        self.lines.append(f"{head:<12}{text}")
+        self.lines.append(f"{head.ljust(11)} {text}")  # a long time still gets its space
 
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"

@@ -5,10 +5,11 @@ through the installation over 8 simulated hours and reports what happened:
 events, handler errors, the slowest handler, the deepest queue. The same seed
 gives the same day, so a crash found this way can be replayed.
 
-Each visitor arrives at a random time, lingers, and plays with the input devices
-the way people do: PIRs see them come and go, buttons get pressed (sometimes
-held, sometimes mashed), distance sensors see them approach and leave, tags are
-placed and taken away.
+Each visitor arrives at a random time. About half walk past (only presence
+sensors notice them); the others linger and play with the input devices the way
+people do: PIRs see them come and go, buttons get pressed (sometimes held,
+sometimes mashed), distance sensors see them approach and leave, tags are placed
+and taken away.
 """
 
 from __future__ import annotations
@@ -118,6 +119,13 @@ class DayReport:
         return out
 
 
+#: The share of visitors who walk past without stopping (presence sensors see them for a
+#: moment; they touch nothing). Serrell's average attraction power is about a third, so a
+#: simulated day's report has passers-by to count.
+PASSING = 0.55
+#: Kinds of input device that see a visitor walk past.
+PRESENCE_KINDS = ("motion", "distance")
+
 #: The first simulated gallery day: Monday 5 January 2026.
 FIRST_DAY = date(2026, 1, 5)
 #: When simulated days open, local time.
@@ -140,8 +148,11 @@ def plan_day(installation: Installation, visitors: int, hours: float,
     plan: list[tuple[float, str, str, str | None]] = []
     for _ in range(visitors):
         arrival = rng.uniform(0, day)
-        stay = rng.uniform(5, 90)
+        passing = rng.random() < PASSING
+        stay = rng.uniform(0.3, 1.5) if passing else rng.uniform(5, 90)
         for dev in playable:
+            if passing and dev.kind not in PRESENCE_KINDS:
+                continue  # walking past: only the presence sensors notice
             if rng.random() < 0.85:  # not everyone touches everything
                 for dt, dev_id, action, arg in GESTURES[dev.kind](rng, dev.id, stay):
                     if arrival + dt < day:

@@ -299,3 +299,24 @@ def test_event_values_are_compact_json(tmp_path: Path) -> None:
     log.close()
     raw = [r.raw for r in read_events(path)]
     assert raw == ['"04A3B2C1"', json.dumps("media/portrait d'Élodie.png", ensure_ascii=False)]
+
+
+def test_log_file_and_enabled_come_from_the_log_table(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from museokit.ops.interactions import log_path
+    from tests.conftest import ONE_BUTTON, write_installation
+
+    monkeypatch.setenv("MUSEOKIT_STATE_DIR", str(tmp_path / "state"))
+    folder = write_installation(tmp_path / "piece", '[installation]\nsite = "s"\n' + ONE_BUTTON +
+                                '\n[log]\nfile = "visits.sqlite"\nenabled = false\n')
+    inst = load_installation(folder)
+    assert not inst.log.enabled
+    assert log_path(inst) == tmp_path / "state" / "s" / "main" / "visits.sqlite"
+    assert log_path(inst, file=tmp_path / "x.sqlite") == tmp_path / "x.sqlite"
+    assert log_path(inst, state_dir=tmp_path / "here") == tmp_path / "here" / "visits.sqlite"
+    proc = subprocess.Popen([MUSEOKIT, "run", str(folder), "--backend", "sim", "--display",
+                             "headless"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and "ready" in proc.stdout.readline()
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=20)
+    assert not (tmp_path / "state").exists()  # [log] enabled = false: nothing written

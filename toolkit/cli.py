@@ -90,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="keep an interaction log of the run in FILE (SQLite), for reports")
     sim.add_argument("--days", type=int, default=1, metavar="N",
                      help="with --visitors: simulate N consecutive gallery days")
+    sim.add_argument("--replay", type=Path, metavar="LOG",
+                     help="play the visitors of an interaction log again and print where the "
+                          "installation now behaves differently")
+    sim.add_argument("--from", dest="start", metavar="DATE", help="--replay: from this day/time")
+    sim.add_argument("--to", dest="end", metavar="DATE", help="--replay: up to this day, included")
     sim.set_defaults(func=cmd_sim)
 
     boards = sub.add_parser("boards", help="list the museokit boards plugged in (serial)",
@@ -115,6 +120,12 @@ def _parser() -> argparse.ArgumentParser:
                                            "clock, service")
     doctor.add_argument("path", nargs="?", help="installation whose service to check too")
     doctor.set_defaults(func=cmd_doctor)
+
+    from museokit.evaluation.logcmd import add_parser as add_log
+    from museokit.evaluation.report.command import add_parser as add_report
+
+    add_report(sub)
+    add_log(sub)
 
     new = sub.add_parser("new", help="start a new installation from a template")
     new.add_argument("path")

@@ -302,7 +302,8 @@ class _Checker:
             options = {}
         log_config = parse_log(self.section(data, "log"), lambda path, message, hint: self.error(
             ("log", *path), message, hint))
-        evaluation = parse_evaluation(self.section(data, "evaluation"), {d.id: d.kind for d in devices},
+        evaluation = parse_evaluation(self.section(data, "evaluation"),
+                                      {d.id: d.cls.all_events() for d in devices},
                                       lambda path, message, hint: self.error(
                                           ("evaluation", *path), message, hint))
         staff = parse_staff(data, lambda path, message, hint: self.error(path, message, hint),

@@ -8,7 +8,9 @@
 
     [evaluation]
     presence = ["entrance"]   # devices that see passers-by (default: motion, distance, cameras)
-    interactions = ["door"]   # devices a visitor plays with (default: the other inputs)
+    interactions = ["door"]   # devices a visitor plays with (default: the other inputs);
+                              # "plinth.released": that event is the interaction (default:
+                              # the device's first event, `pressed`, `placed`, ...)
     content = ["screen"]      # devices whose started/finished are content (default: screens, sounds)
     session_gap = 20          # s without a visitor event that end a visit (default: the idle
                               # timeout of the second state, else 30)
@@ -73,9 +75,9 @@ def parse_log(table: dict[str, Any], problem: Problem) -> LogConfig:
     return LogConfig(enabled, file, keep, size)
 
 
-def parse_evaluation(table: dict[str, Any], devices: dict[str, str], problem: Problem
+def parse_evaluation(table: dict[str, Any], devices: dict[str, tuple[str, ...]], problem: Problem
                      ) -> EvaluationConfig:
-    """`devices` maps each device id to its kind (names are checked against it)."""
+    """`devices` maps each device id to its events (names are checked against them)."""
     _unknown(table, EVALUATION_KEYS, "[evaluation]", problem)
     lists = {key: _devices(table, key, devices, problem) for key in ("presence", "interactions",
                                                                      "content")}
@@ -116,8 +118,9 @@ def _positive(table: dict[str, Any], key: str, default: float | None, problem: P
     return float(value)
 
 
-def _devices(table: dict[str, Any], key: str, devices: dict[str, str], problem: Problem
-             ) -> tuple[str, ...] | None:
+def _devices(table: dict[str, Any], key: str, devices: dict[str, tuple[str, ...]],
+             problem: Problem) -> tuple[str, ...] | None:
+    """Device ids, or `device.event` where one event of the device is what counts."""
     raw = table.get(key)
     if raw is None:
         return None
@@ -126,8 +129,12 @@ def _devices(table: dict[str, Any], key: str, devices: dict[str, str], problem: 
     if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
         problem((key,), f"expected a list of device ids, got {raw!r}", f'{key} = ["door"]')
         return None
-    for i, name in enumerate(raw):
+    for i, entry in enumerate(raw):
+        name, _, event = entry.partition(".")
         if name not in devices:
             problem((key, i), f"unknown device {name!r}",
                     suggest(name, list(devices)) or f"devices: {', '.join(devices)}")
+        elif event and event not in devices[name]:
+            problem((key, i), f"{name} has no event {event!r}",
+                    suggest(event, list(devices[name])) or f"its events: {', '.join(devices[name])}")
     return tuple(raw)
