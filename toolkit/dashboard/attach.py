@@ -45,6 +45,7 @@ def serve(runtime: Runtime, state_dir: Path, log_file: Path | None = None,
     log_file = log_file or log_path(inst, state_dir)
     dash.interactions = lambda: interactions.today_vs_usual(log_file, inputs)
     dash.interactions_csv = lambda: interactions.as_csv(log_file)
+    dash.report = lambda: interactions.report_html(inst.folder, log_file)
     dash.health = lambda: (inst.site, inst.node, snapshot(state_dir, runtime.bus.stats.errors))
     if inst.schedule is not None:
         schedule = inst.schedule

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,3 +45,20 @@ def as_csv(path: Path) -> str | None:
         w.writerow([time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row.ts)), f"{row.ts:.3f}",
                     row.node, row.device, row.name, row.raw or ""])
     return out.getvalue()
+
+
+def report_html(folder: Path, path: Path) -> str | None:
+    """The evaluation report (`museokit report`, French) as one HTML page; None without a log.
+
+    Made by a separate process: matplotlib never loads into the installation's own."""
+    if not path.exists():
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.html"
+        result = subprocess.run([sys.executable, "-m", "museokit.cli", "report", str(folder),
+                                 "--log", str(path), "--out", str(out), "--lang", "fr"],
+                                capture_output=True, text=True, timeout=600, check=False)
+        if result.returncode != 0 or not out.exists():
+            lines = (result.stderr or "museokit report failed").strip().splitlines()
+            raise ValueError(lines[-1] if lines else "museokit report failed")
+        return out.read_text(encoding="utf-8")

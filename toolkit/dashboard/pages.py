@@ -24,7 +24,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "usual": "usual for this weekday", "history": "Connection history",
         "audit": "Audit log", "restart": "Restart the installation", "reboot": "Reboot the Pi",
         "shutdown": "Shut down the Pi", "download_log": "Download the interaction log",
-        "download_audit": "Download the audit log", "note": "Note", "save": "Save",
+        "download_audit": "Download the audit log",
+        "download_report": "Download the report", "note": "Note", "save": "Save",
         "on_floor": "on floor", "off_floor": "off floor", "working": "working",
         "not_working": "not working", "fleet": "All sites", "state": "state",
         "bad_login": "Wrong account or password.", "wait": "Too many tries: wait {s} s.",
@@ -45,7 +46,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "audit": "Journal d'audit", "restart": "Redémarrer l'installation",
         "reboot": "Redémarrer le Pi", "shutdown": "Éteindre le Pi",
         "download_log": "Télécharger le journal des interactions",
-        "download_audit": "Télécharger le journal d'audit", "note": "Note",
+        "download_audit": "Télécharger le journal d'audit",
+        "download_report": "Télécharger le rapport", "note": "Note",
         "save": "Enregistrer", "on_floor": "en salle", "off_floor": "retiré",
         "working": "fonctionne", "not_working": "en panne", "fleet": "Tous les sites",
         "state": "état", "bad_login": "Compte ou mot de passe incorrect.",
@@ -188,6 +190,7 @@ def overview(t: dict[str, str], lang: str, model: Model, *, name: str, user: str
         buttons = "".join(_action(a, t[a], csrf, cls="danger", confirm=True)
                           for a in ("restart", "reboot", "shutdown"))
         links = (f'<a href="/download/interactions.csv">{esc(t["download_log"])}</a> '
+                 f'<a href="/download/report.html">{esc(t["download_report"])}</a> '
                  if downloads else "")
         links += (f'<a href="/download/audit.csv">{esc(t["download_audit"])}</a> '
                   f'<a href="/audit">{esc(t["audit"])}</a>')

@@ -74,7 +74,8 @@ COOKIE, PRE_COOKIE, LANG_COOKIE = "mk_session", "mk_pre", "mk_lang"
 #: Action -> the least role that may do it. A viewer can do none.
 ACTIONS = {"test": "technician", "restart": "technician", "reboot": "technician",
            "shutdown": "technician", "out-of-order": "staff", "note": "staff"}
-DOWNLOADS = {"audit.csv": "technician", "interactions.csv": "technician"}
+DOWNLOADS = {"audit.csv": "technician", "interactions.csv": "technician",
+             "report.html": "technician"}
 POWER = {"reboot": ["systemctl", "reboot"], "shutdown": ["systemctl", "poweroff"]}
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; "
@@ -150,6 +151,7 @@ class Dashboard:
                  title: str = "museokit", media_folder: Path | None = None,
                  interactions: Callable[[], str] | None = None,
                  interactions_csv: Callable[[], str | None] | None = None,
+                 report: Callable[[], str | None] | None = None,
                  power: dict[str, list[str]] | None = None) -> None:
         self.state_dir = state_dir
         self.settings = settings
@@ -158,6 +160,7 @@ class Dashboard:
         self.media_folder = media_folder.resolve() if media_folder else None
         self.interactions = interactions
         self.interactions_csv = interactions_csv
+        self.report = report
         self.power = power or POWER
         self.handoff = Handoff()
         self.model = Model()
@@ -589,13 +592,16 @@ class Dashboard:
             return PlainTextResponse("no such download", 404)
         session = self._session(request, DOWNLOADS[name])
         self.audit.record(session.user, session.role, _client(request), "download", name)
-        if name == "audit.csv":
-            text: str | None = self.audit.csv()
-        else:
-            text = self.interactions_csv() if self.interactions_csv else None
+        make = {"audit.csv": self.audit.csv, "interactions.csv": self.interactions_csv,
+                "report.html": self.report}[name]
+        try:
+            text = await asyncio.get_running_loop().run_in_executor(None, make) if make else None
+        except ValueError as exc:
+            return PlainTextResponse(str(exc), 500)
         if text is None:
             return PlainTextResponse("no interaction log on this node", 404)
-        return Response(text, media_type="text/csv",
+        kind = "text/html" if name.endswith(".html") else "text/csv"
+        return Response(text, media_type=kind,
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     def _media_files(self) -> list[str]:
