@@ -99,6 +99,24 @@ def test_staff_log_in_see_a_node_die_test_an_output_and_mark_out_of_order(
         page.wait_for_selector("#mode.hidden", state="attached")
         assert not runtime.lockout.paused_by
 
+        # staff note the broken entrance lamp, with a photo taken on the phone
+        import cv2
+        import numpy as np
+
+        photo = tmp_path / "lamp.png"
+        cv2.imwrite(str(photo), np.full((60, 80, 3), (40, 120, 220), np.uint8))
+        page.select_option("form[action='/action/note'] select", "ready")
+        page.uncheck("form[action='/action/note'] input[name=working]")
+        page.fill("form[action='/action/note'] textarea", "lampe cassée <b>")
+        page.click("form[action='/action/note'] button")
+        page.wait_for_selector('[data-dev="two_rooms/entrance/ready"] .note')
+        assert "lampe cassée <b>" in page.inner_text('[data-dev="two_rooms/entrance/ready"] .note')
+        page.select_option("form[action='/action/photo'] select", "ready")
+        page.set_input_files("form[action='/action/photo'] input[type=file]", str(photo))
+        page.click("form[action='/action/photo'] button")
+        page.wait_for_selector('[data-dev="two_rooms/entrance/ready"] img.photo')
+        assert page.evaluate("document.querySelector('img.photo').naturalWidth") == 80
+
         # the connection history has the entrance going offline
         page.goto(dash.url + "/history")
         assert "two_rooms/entrance" in page.inner_text("main")

@@ -20,6 +20,7 @@ ROUTE_SAMPLES = {
     "/api/state": "GET /api/state", "/events": "GET /events",
     "/download/{name}": "GET /download/audit.csv", "/media/{path:path}": "GET /media/a.png",
     "/action/{name}": "POST /action/test", "/logout": "POST /logout",
+    "/photo/{device}": "GET /photo/lamp",
 }
 PUBLIC = {"/login", "/static/{name}"}
 
@@ -259,3 +260,34 @@ def test_a_technician_restarts_the_installation(piece: DashPiece) -> None:
     status, _, body = tech.post_json("/action/restart", {}, tech.csrf())
     assert status == 200 and "restarting" in body
     assert piece.runtime.join(10)  # the loop ended: under systemd, Restart=always starts it again
+
+
+def _multipart(fields: dict[str, str], photo: bytes) -> tuple[bytes, str]:
+    boundary = "museokitboundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; '
+                 f'filename="p.png"\r\nContent-Type: image/png\r\n\r\n'.encode() + photo + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_staff_add_a_photo_to_a_note_and_only_an_image_is_kept(piece: DashPiece) -> None:
+    staff = piece.logged_in("staff")
+    csrf = staff.csrf()
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 2000
+    body, kind = _multipart({"csrf": csrf, "device": "lamp"}, png)
+    assert staff.request("POST", "/action/photo", body, {"Content-Type": kind})[0] == 303
+    status, headers, _ = staff.get("/photo/lamp")
+    assert status == 200 and headers["content-type"] == "image/png"
+    assert '<img class="photo" src="/photo/lamp"' in staff.get("/")[2]
+    for device, content in (("lamp", b"<script>not an image</script>"), ("../etc", png),
+                            ("nobody", png)):
+        body, kind = _multipart({"csrf": csrf, "device": device}, content)
+        assert staff.request("POST", "/action/photo", body, {"Content-Type": kind})[0] == 303
+    assert [r[6] for r in piece.dash.audit.recent() if r[4] == "photo"] == [0, 0, 0, 1]
+    body, kind = _multipart({"csrf": csrf, "device": "lamp"}, png + b"\0" * 4_000_000)
+    assert staff.request("POST", "/action/photo", body, {"Content-Type": kind})[0] == 413
+    body, kind = _multipart({"csrf": "forged", "device": "lamp"}, png)
+    assert staff.request("POST", "/action/photo", body, {"Content-Type": kind})[0] == 403
+    assert staff.get("/photo/..%2f..%2fdashboard-accounts")[0] == 404
+    assert piece.logged_in("viewer").get("/photo/lamp")[0] == 200  # a viewer may look

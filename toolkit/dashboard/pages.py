@@ -25,7 +25,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "audit": "Audit log", "restart": "Restart the installation", "reboot": "Reboot the Pi",
         "shutdown": "Shut down the Pi", "download_log": "Download the interaction log",
         "download_audit": "Download the audit log",
-        "download_report": "Download the report", "note": "Note", "save": "Save",
+        "download_report": "Download the report", "photo": "Send the photo", "note": "Note", "save": "Save",
         "on_floor": "on floor", "off_floor": "off floor", "working": "working",
         "not_working": "not working", "fleet": "All sites", "state": "state",
         "bad_login": "Wrong account or password.", "wait": "Too many tries: wait {s} s.",
@@ -47,7 +47,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "reboot": "Redémarrer le Pi", "shutdown": "Éteindre le Pi",
         "download_log": "Télécharger le journal des interactions",
         "download_audit": "Télécharger le journal d'audit",
-        "download_report": "Télécharger le rapport", "note": "Note",
+        "download_report": "Télécharger le rapport", "photo": "Envoyer la photo", "note": "Note",
         "save": "Enregistrer", "on_floor": "en salle", "off_floor": "retiré",
         "working": "fonctionne", "not_working": "en panne", "fleet": "Tous les sites",
         "state": "état", "bad_login": "Compte ou mot de passe incorrect.",
@@ -108,7 +108,8 @@ def _action(name: str, label: str, csrf: str, fields: dict[str, str] | None = No
 
 
 def device_row(t: dict[str, str], site: str, node: NodeView, dev_id: str, can_test: bool,
-               csrf: str, note: dict[str, Any] | None, media: list[str], reachable: bool) -> str:
+               csrf: str, note: dict[str, Any] | None, media: list[str], reachable: bool,
+               photo: bool = False) -> str:
     d = node.devices[dev_id]
     online = d.online and node.online and reachable
     label = str(d.state.get("label", ""))
@@ -128,6 +129,8 @@ def device_row(t: dict[str, str], site: str, node: NodeView, dev_id: str, can_te
         work = t["working"] if note.get("working", True) else t["not_working"]
         note_html = (f'<p class="note">{esc(floor)} · {esc(work)}'
                      f'{" — " + esc(note["text"]) if note.get("text") else ""}</p>')
+    if photo:
+        note_html += f'<img class="photo" src="/photo/{esc(dev_id)}" alt="{esc(dev_id)}">'
     return (f'<li class="dev {"up" if online else "down"}" data-dev="{esc(site)}/{esc(node.id)}/'
             f'{esc(dev_id)}"><span class="name">{esc(dev_id)}</span> '
             f'<span class="kind">{esc(d.kind)}</span> '
@@ -150,9 +153,9 @@ def health_line(t: dict[str, str], node: NodeView) -> str:
 
 
 def node_card(t: dict[str, str], site: SiteView, node: NodeView, can_test: bool, csrf: str,
-              notes: dict[str, Any], media: list[str]) -> str:
+              notes: dict[str, Any], media: list[str], photos: set[str]) -> str:
     rows = "".join(device_row(t, site.id, node, dev_id, can_test, csrf, notes.get(dev_id), media,
-                              site.reachable) for dev_id in sorted(node.devices))
+                              site.reachable, dev_id in photos) for dev_id in sorted(node.devices))
     up = node.online and site.reachable
     return (f'<section class="card node {"up" if up else "down"}" '
             f'data-node="{esc(site.id)}/{esc(node.id)}"><h2>{esc(node.id)} '
@@ -170,7 +173,8 @@ def alerts_card(t: dict[str, str], sites: list[SiteView]) -> str:
 
 def overview(t: dict[str, str], lang: str, model: Model, *, name: str, user: str, role: str,
              csrf: str, can_test: bool, can_staff: bool, notes: dict[str, Any],
-             media: list[str], hours: str, interactions: str, downloads: bool) -> str:
+             media: list[str], hours: str, interactions: str, downloads: bool,
+             photos: set[str]) -> str:
     mode = model.mode
     banner = ""
     if mode.get("out_of_order"):
@@ -196,7 +200,7 @@ def overview(t: dict[str, str], lang: str, model: Model, *, name: str, user: str
                   f'<a href="/audit">{esc(t["audit"])}</a>')
         tech = (f'<section class="card"><h2>{esc(t["technician"])}</h2>{buttons}'
                 f'<p>{links}</p></section>')
-    nodes = "".join(node_card(t, s, n, can_test, csrf, notes, media)
+    nodes = "".join(node_card(t, s, n, can_test, csrf, notes, media, photos)
                     for s in model.sites.values() for n in s.nodes.values())
     errors = "".join(f'<li>{esc(when(ts))} {esc(where)}: {esc(text)}</li>'
                      for ts, where, text in reversed(model.errors))
@@ -215,7 +219,12 @@ def overview(t: dict[str, str], lang: str, model: Model, *, name: str, user: str
                       f'{esc(t["working"])}</label><label><input type="checkbox" name="on_floor" '
                       f'value="1" checked>{esc(t["on_floor"])}</label>'
                       f'<textarea name="text" maxlength="500"></textarea>'
-                      f'<button>{esc(t["save"])}</button></form></section>')
+                      f'<button>{esc(t["save"])}</button></form>'
+                      f'<form method="post" action="/action/photo" enctype="multipart/form-data" '
+                      f'class="note-form"><input type="hidden" name="csrf" value="{esc(csrf)}">'
+                      f'<select name="device">{opts}</select><input type="file" name="photo" '
+                      f'accept="image/jpeg,image/png" capture="environment">'
+                      f'<button>{esc(t["photo"])}</button></form></section>')
     body = (f'{banner}{alerts_card(t, list(model.sites.values()))}{nodes}{info}'
             f'<section class="card"><h2>{esc(t["errors"])}</h2><ul id="errors">'
             f'{errors or "<li>" + esc(t["none"]) + "</li>"}</ul></section>{staff}{notes_form}{tech}')

@@ -43,6 +43,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from museokit.core.device import CommandError
+from museokit.core.events import NAME_RE
 from museokit.core.opsconfig import DashboardConfig
 from museokit.dashboard import pages
 from museokit.dashboard.audit import AUDIT_FILE, Audit
@@ -68,12 +69,14 @@ STATIC_FILES = {"app.js": "text/javascript", "app.css": "text/css"}
 MEDIA_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".wav", ".ogg", ".mp3",
                             ".mp4", ".webm", ".txt"})
 BODY_LIMIT = 64 * 1024
+PHOTO_LIMIT = 3 * 1024 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
 #: Live updates leave in batches at most this often (seconds).
 DRAIN_EVERY = 0.1
 COOKIE, PRE_COOKIE, LANG_COOKIE = "mk_session", "mk_pre", "mk_lang"
 #: Action -> the least role that may do it. A viewer can do none.
 ACTIONS = {"test": "technician", "restart": "technician", "reboot": "technician",
-           "shutdown": "technician", "out-of-order": "staff", "note": "staff"}
+           "shutdown": "technician", "out-of-order": "staff", "note": "staff", "photo": "staff"}
 DOWNLOADS = {"audit.csv": "technician", "interactions.csv": "technician",
              "report.html": "technician"}
 POWER = {"reboot": ["systemctl", "reboot"], "shutdown": ["systemctl", "poweroff"]}
@@ -113,9 +116,10 @@ class Guard:
                 message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
             await send(message)
 
+        limit = PHOTO_LIMIT + 4096 if scope["path"] == "/action/photo" else self.limit
         length = dict(scope["headers"]).get(b"content-length")
-        too_large = PlainTextResponse(f"request body too large (limit {self.limit // 1024} KB)", 413)
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
+        too_large = PlainTextResponse(f"request body too large (limit {limit // 1024} KB)", 413)
+        if length is not None and (not length.isdigit() or int(length) > limit):
             await too_large(scope, receive, headed)
             return
         seen = 0
@@ -125,7 +129,7 @@ class Guard:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise _TooLarge
             return message
 
@@ -340,6 +344,11 @@ class Dashboard:
                                        403))
 
     async def _fields(self, request: Request) -> dict[str, str]:
+        fields, _ = await self._form(request)
+        return fields
+
+    async def _form(self, request: Request, files: int = 0) -> tuple[dict[str, str], bytes | None]:
+        """The fields of a JSON or form body, and the one file of a multipart body (`files=1`)."""
         if request.headers.get("content-type", "").startswith("application/json"):
             try:
                 data = json.loads(await request.body())
@@ -347,12 +356,15 @@ class Dashboard:
                 raise Refused(JSONResponse({"message": f"bad JSON: {exc}"}, 400)) from None
             if not isinstance(data, dict):
                 raise Refused(JSONResponse({"message": "bad JSON: expected an object"}, 400))
-            return {str(k): str(v) for k, v in data.items() if isinstance(v, str | int | float | bool)}
+            return ({str(k): str(v) for k, v in data.items()
+                     if isinstance(v, str | int | float | bool)}, None)
         try:
-            form = await request.form(max_files=0, max_fields=20)
+            form = await request.form(max_files=files, max_fields=20, max_part_size=PHOTO_LIMIT)
+            upload = next((v for v in form.values() if not isinstance(v, str)), None)
+            content = await upload.read() if upload is not None else None
         except Exception as exc:  # a malformed multipart or urlencoded body
             raise Refused(JSONResponse({"message": f"bad form: {exc}"}, 400)) from None
-        return {k: v for k, v in form.items() if isinstance(v, str)}
+        return {k: v for k, v in form.items() if isinstance(v, str)}, content
 
     async def on_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run `fn(*args)` on the installation's loop thread and wait for it (5 s at most)."""
@@ -391,6 +403,7 @@ class Dashboard:
             Route("/action/{name}", guarded(self.action), methods=["POST"]),
             Route("/download/{name}", guarded(self.download), methods=["GET"]),
             Route("/media/{path:path}", guarded(self.media), methods=["GET"]),
+            Route("/photo/{device}", guarded(self.photo), methods=["GET"]),
             Route("/static/{name}", guarded(self.static), methods=["GET"]),
         ]
         return Starlette(routes=routes)
@@ -465,7 +478,8 @@ class Dashboard:
             can_staff=role_at_least(session.role, "staff"), notes=self.notes.notes,
             media=self._media_files(), hours=self.hours(),
             interactions=(self.interactions() if self.interactions else t["no_log"]),
-            downloads=self.interactions_csv is not None)
+            downloads=self.interactions_csv is not None,
+            photos={p.stem for p in (self.state_dir / "photos").glob("*.*")})
         return self._html(request, html)
 
     async def history(self, request: Request) -> Response:
@@ -530,12 +544,13 @@ class Dashboard:
         if name not in ACTIONS:
             return JSONResponse({"message": f"no action {name!r}"}, 404)
         session = self._session(request, ACTIONS[name])
-        fields = await self._fields(request)
+        fields, photo = await self._form(request, files=1 if name == "photo" else 0)
         self._check_post(request, session, request.headers.get("x-csrf-token") or fields.get("csrf"),
                          session.csrf)
         client = _client(request)
         try:
-            message, reload = await self._do(name, fields, session)
+            message, reload = (self._photo(fields.get("device", ""), photo) if name == "photo"
+                               else await self._do(name, fields, session))
             ok = True
         except (CommandError, ValueError) as exc:
             message, reload, ok = str(exc), False, False
@@ -547,12 +562,44 @@ class Dashboard:
             return JSONResponse({"message": message, "reload": reload}, 200 if ok else 400)
         return RedirectResponse("/", 303)
 
+    def _photo(self, device: str, content: bytes | None) -> tuple[str, bool]:
+        """A staff photo of a device, beside its note: JPEG or PNG, 3 MB at most."""
+        if not NAME_RE.match(device) or not self._known(device):
+            raise ValueError(f"no device {device!r}")
+        if not content:
+            raise ValueError("choose a photo to send")
+        kind = next((ext for magic, ext in PHOTO_TYPES.items() if content.startswith(magic)), None)
+        if kind is None:
+            raise ValueError("a photo must be a JPEG or PNG image")
+        folder = self.state_dir / "photos"
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob(f"{device}.*"):
+            old.unlink()
+        (folder / f"{device}.{kind}").write_bytes(content)
+        return f"photo saved for {device}", True
+
+    def _known(self, device: str) -> bool:
+        return any(device in n.devices for s in self.model.sites.values() for n in s.nodes.values())
+
+    def photo_of(self, device: str) -> Path | None:
+        if not NAME_RE.match(device):
+            return None
+        return next((p for p in (self.state_dir / "photos").glob(f"{device}.*")
+                     if p.suffix[1:] in PHOTO_TYPES.values()), None)
+
+    async def photo(self, request: Request) -> Response:
+        self._session(request)
+        path = self.photo_of(request.path_params["device"])
+        if path is None:
+            return PlainTextResponse("no photo", 404)
+        return FileResponse(path, media_type=f"image/{'jpeg' if path.suffix == '.jpg' else 'png'}")
+
     async def _do(self, name: str, fields: dict[str, str], session: Session) -> tuple[str, bool]:
         from museokit.ops import staff
 
         if name == "note":
             device = fields.get("device", "")
-            if not any(device in n.devices for s in self.model.sites.values() for n in s.nodes.values()):
+            if not self._known(device):
                 raise ValueError(f"no device {device!r}")
             self.notes.set(device, fields.get("text", ""), fields.get("working", "0") == "1",
                            fields.get("on_floor", "0") == "1", session.user)
