@@ -18,7 +18,8 @@ APT_TEST_PACKAGES=(systemd g++ gcc-avr avr-libc arduino-core-avr arduino-builder
     fonts-dejavu-core  # the screen's default font (accented scripts)
     xvfb xdotool       # the simulator window's tests: a display, and clicks in it
     mosquitto mosquitto-clients  # the MQTT link's tests: a real broker, mosquitto_pub/sub
-    chromium chromium-driver poppler-utils  # the report's tests: HTML in Chromium, PDF via pdftoppm
+    chromium chromium-driver poppler-utils  # the report's and the dashboard's tests: Chromium, PDF via pdftoppm
+    openssl espeak-ng  # the dashboard's TLS certificate, the maintenance mode's speech
     util-linux)        # unshare: the interaction log's full-disk test mounts a tiny tmpfs
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

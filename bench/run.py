@@ -12,6 +12,7 @@ import sys
 from time import perf_counter
 
 import bench_bus
+import bench_dashboard
 import bench_gallery_day
 import bench_gpio
 import bench_latency
@@ -26,7 +27,7 @@ from _common import Result, report
 BENCHES = {"bus": bench_bus, "latency": bench_latency, "day": bench_gallery_day,
            "startup": bench_startup, "serial": bench_serial, "vision": bench_vision,
            "gpio": bench_gpio, "media": bench_media, "mqtt": bench_mqtt,
-           "log": bench_log}
+           "dashboard": bench_dashboard, "log": bench_log}
 
 
 def main(argv: list[str]) -> int:

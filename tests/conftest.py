@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 #: The `pins` fixture: gpiozero's MockFactory, for tests of the gpio backend; Mosquitto,
 #: MQTT observers and node processes for the networking tests.
-pytest_plugins = ["tests.gpio_pins", "tests.net_fixtures"]
+pytest_plugins = ["tests.gpio_pins", "tests.net_fixtures", "tests.dash_fixtures"]
 
 # Screens and sound run headless in tests: SDL's dummy video and audio drivers.
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")

@@ -162,7 +162,12 @@ def _parser() -> argparse.ArgumentParser:
         b.add_argument("--tls-cert", help="server certificate: adds a TLS listener on 8883")
         b.add_argument("--tls-key", help="its private key")
         b.add_argument("--tls-ca", help="CA that clients' certificates must come from (optional)")
+        b.add_argument("--bridge", metavar="URL", help="also bridge this site's topics out to a "
+                       "central broker (the fleet view): mqtt://[user:pass@]host:port")
         b.set_defaults(func=func)
+    from museokit.dashboard.command import add_parser as add_dashboard
+
+    add_dashboard(sub)
     return p
 
 
@@ -231,6 +236,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     joined = node_plan(inst, args) if inst is not None else None
     if joined is None:
         return EXIT_FAILED
+    args.lead = args.node in (None, inst.node) if inst is not None else True
     inst, settings = joined
     runtime = Runtime(inst, backend=args.backend)
     interactions = None
@@ -258,12 +264,29 @@ def _run_linked(runtime: Runtime, settings: Any, args: argparse.Namespace) -> in
 
         follow_schedule(runtime.bus, choose(inst.schedule.display))
     notifier = SystemdNotifier(runtime.loop)  # READY=1 and watchdog pings under systemd
+    staff = _staff_services(runtime, link, args, settings)
+
+    def after() -> None:
+        staff()
+        if link:
+            link.close()
     try:
         return _until_signalled(runtime, f"museokit: {inst.name} ready — {len(inst.devices)} "
                                          f"devices on {backends}{_where(link)}", notifier.start,
-                                display=args.display, kiosk=True, after=link.close if link else None)
+                                display=args.display, kiosk=True, after=after)
     finally:
         notifier.stop()
+
+
+def _staff_services(runtime: Runtime, link: Any, args: argparse.Namespace,
+                    settings: Any) -> Callable[[], None]:
+    """The dashboard, alerts and maintenance mode the file asks for (museokit.dashboard.command)."""
+    from museokit.dashboard.command import start_services, state_dir_for
+
+    state_dir = settings.state_dir if settings else state_dir_for(runtime.installation,
+                                                                  args.state_dir)
+    return start_services(runtime, link, state_dir, Path(args.log) if args.log else None,
+                          lead=args.lead)
 
 
 def _link(runtime: Runtime, settings: Any) -> Any:
@@ -382,6 +405,11 @@ def cmd_service(args: argparse.Namespace) -> int:
             path = systemd.install(inst, args.user)
             print(f"installed {path}: starts at boot, restarts if it stops or hangs; "
                   f"`museokit service status {args.path}` shows how it runs")
+            from museokit.dashboard.command import first_account
+
+            account = first_account(inst, args.user)
+            if account:
+                print(account)
         elif args.action == "uninstall":
             print(f"removed {systemd.uninstall(inst)}")
         elif args.action == "status":
@@ -478,7 +506,7 @@ def _broker_files(args: argparse.Namespace) -> Any:
     tls = Tls(args.tls_cert, args.tls_key, args.tls_ca) if args.tls_cert else None
     try:
         return write_config(Path(args.dir), inst=inst, port=args.port, bind=args.bind,
-                            auth=args.auth, tls=tls)
+                            auth=args.auth, tls=tls, bridge=args.bridge)
     except (BrokerError, OSError) as exc:
         print(f"museokit: {exc}", file=sys.stderr)
         return None

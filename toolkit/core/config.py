@@ -33,6 +33,7 @@ from museokit.core.nodes import (
     check_device_nodes,
     check_nodes,
 )
+from museokit.core.opsconfig import STAFF_TABLES, StaffConfig, parse_staff
 from museokit.core.pins import BUS_PINS, PinCheck, PinRef
 from museokit.core.report import KeyPath, Report, bounded, format_path
 from museokit.core.rules import Action as Action
@@ -54,7 +55,7 @@ RESERVED_IDS = frozenset({STATES_ID, "installation", "on", "after", "every", "go
                           "print", "sim", SCHEDULE_ID})
 
 _TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule", "nodes", "broker",
-              "log", "evaluation")
+              "log", "evaluation", *STAFF_TABLES)
 _INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description",
                       *(f"{bus}_pins_as_gpio" for bus in BUS_PINS))
 _DEVICE_COMMON = ("id", "kind", "backend", "board", "label", "description", "node")
@@ -122,6 +123,8 @@ class Installation:
     #: `[log]` and `[evaluation]` (the interaction log and its reports).
     log: LogConfig = field(default_factory=LogConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    #: `[dashboard]`, `[alerts]`, `[maintenance]` (museokit.core.opsconfig).
+    staff: StaffConfig = field(default_factory=StaffConfig)
 
     def device(self, device_id: str) -> DeviceConfig:
         return next(d for d in self.devices if d.id == device_id)
@@ -274,11 +277,13 @@ class _Checker(Report):
                                       {d.id: d.cls.all_events() for d in devices},
                                       lambda path, message, hint: self.error(
                                           ("evaluation", *path), message, hint))
+        staff = parse_staff(data, lambda path, message, hint: self.error(path, message, hint),
+                            {d.id: d.cls.role for d in devices}, {d.id: d.kind for d in devices})
         if self.issues:
             raise InstallationError(self.issues)
         return Installation(folder, self.file, name, site, node, backend, behaviour, devices,
                             states, rules, options, self.warnings, self.backend_options,
-                            schedule, nodes, broker, log_config, evaluation)
+                            schedule, nodes, broker, log_config, evaluation, staff)
 
     def check_backend(self, path: KeyPath, name: str) -> None:
         known = plugins.registered(plugins.BACKENDS)

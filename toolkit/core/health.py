@@ -43,6 +43,9 @@ class Health:
         self.limiters: list[RateLimitedLog] = []
         #: Called with the whole table after each summary (the MQTT link publishes it).
         self.listeners: list[Callable[[Counters], None]] = []
+        #: Readings published beside the counters but never summarised in the log, since
+        #: they move all the time: uptime, disk, temperature (`museokit.ops.health.snapshot`).
+        self.vitals: list[Source] = []
         self._last: Counters | None = None
         self._timer: Timer | None = None
 
@@ -82,6 +85,16 @@ class Health:
             if callable(stats_of):
                 self.add(f"{device.kind}.{dev_id}", stats_of)
 
+    def table(self) -> Counters:
+        """What the node's retained `…/health` carries: the counters, then the vitals."""
+        table = self.counters()
+        for source in self.vitals:
+            try:
+                table.update(source())
+            except Exception as exc:  # as for a counter source
+                log.debug("health vitals failed: %s", exc)
+        return table
+
     def start(self, loop: Loop) -> None:
         """Summarise every `interval` seconds on `loop` (in real time only: `run_forever`)."""
         self._loop = loop
@@ -96,8 +109,9 @@ class Health:
             if self._last is not None or any(v not in (0, None, "") for v in table.values()):
                 log.info("health: %s", self.summary())
             self._last = table
+            published = self.table()
             for listener in self.listeners:
-                listener(table)
+                listener(published)
         self._timer = self._loop.call_later(self.interval, self.tick, name="health summary")
 
     def stop(self) -> None:

@@ -33,6 +33,8 @@ class Lockout:
         #: engaged the lockout: that event still reaches all of its handlers.
         self.current: Event | None = None
         self.engaged_by: Event | None = None
+        #: Names of what pauses every visitor trigger now ("out of order", "maintenance").
+        self.paused_by: set[str] = set()
 
     def engage(self, seconds: float, until: str | None = None) -> None:
         self.release()
@@ -61,7 +63,7 @@ class Lockout:
 
     def blocks(self, event: Event) -> bool:
         """True if a visitor trigger for `event` must be ignored now."""
-        return self.engaged and event is not self.engaged_by
+        return bool(self.paused_by) or (self.engaged and event is not self.engaged_by)
 
 
 class Trigger:

@@ -111,8 +111,21 @@ def conf_text(folder: Path, port: int, bind: str, auth: bool, tls: Tls | None,
 
 def write_config(folder: Path, *, inst: Installation | None = None, port: int = 1883,
                  bind: str = "", auth: bool = True, tls: Tls | None = None,
-                 autosave: int = 5) -> BrokerFiles:
-    """Write mosquitto.conf (and with `auth`: passwords, acl, credentials) into `folder`."""
+                 autosave: int = 5, bridge: str | None = None) -> BrokerFiles:
+    """Write mosquitto.conf (and with `auth`: passwords, acl, credentials) into `folder`;
+    `bridge`: the central broker's URL to bridge the site's topics out to (net/bridge.py)."""
+    if bridge and inst is None:
+        raise BrokerError("a bridge carries one site's topics: give the installation folder "
+                          "(museokit broker config PATH --bridge URL)")
+    extra = ""
+    if bridge:
+        from museokit.net.bridge import bridge_text
+
+        assert inst is not None
+        try:
+            extra = bridge_text(inst.site, bridge, tls.ca if tls else None)
+        except ValueError as exc:
+            raise BrokerError(str(exc)) from None
     if auth and inst is None:
         raise BrokerError("passwords and ACLs are per node: give the installation folder "
                           "(museokit broker config PATH), or use --no-auth on a laptop")
@@ -129,7 +142,8 @@ def write_config(folder: Path, *, inst: Installation | None = None, port: int = 
         creds.write_text("".join(f"{u} mqtt://{u}:{p}@HOST:{port}\n"
                                  for u, p in files.credentials.items()), encoding="utf-8")
         creds.chmod(0o600)
-    files.conf.write_text(conf_text(folder, port, bind, auth, tls, autosave), encoding="utf-8")
+    files.conf.write_text(conf_text(folder, port, bind, auth, tls, autosave) + extra,
+                          encoding="utf-8")
     return files
 
 

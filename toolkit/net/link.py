@@ -196,6 +196,11 @@ class Link:
             self.runtime.bus.unwatch_state(self._on_state)
         self.outbox.close()
 
+    def publish(self, topic: str, payload: bytes, retain: bool = True) -> None:
+        """Publish at QoS 1 on this node's connection, from any thread (alerts, health);
+        through `_send`, so its ack is matched like the link's own."""
+        self._send(topic, payload, retain)
+
     # -- publishing (sender thread) ---------------------------------------------------------
     def _publish_event(self, topic: str, payload: bytes, entry: int) -> None:
         self._send(topic, payload, False, entry)
@@ -270,7 +275,7 @@ class Link:
         if self.settings.discovery:
             subs.append(discovery.HA_STATUS)
         self.sender.call(self._reannounce, subs, _json(self.meta()))
-        self._publish_health(self.runtime.health.counters())
+        self._publish_health(self.runtime.health.table())
         self._published.clear()  # a broker that lost its retained states gets them again
         for dev_id, device in self.runtime.devices.items():
             if dev_id not in self.remote_nodes and device.state:

@@ -1,0 +1,284 @@
+"""Alerts: silence and stuck input on the virtual clock over a simulated gallery day; e-mail
+through a real local SMTP server (aiosmtpd), a webhook through a local HTTP server, MQTT on
+a real Mosquitto; each raised once, cleared once, never repeated in a storm."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from museokit.core.clock import VirtualClock
+from museokit.core.config import Installation
+from museokit.core.opsconfig import AlertsConfig
+from museokit.core.runtime import Runtime
+from museokit.ops.alerts import Alert, Alerts, Sender, mqtt_sink
+from tests.net_fixtures import Broker, Observer, free_port, wait_for
+
+DAY = """
+[installation]
+name = "Silent test"
+backend = "sim"
+
+[schedule]
+hours = "10:00-18:00"
+timezone = "UTC"
+
+[alerts]
+silence_hours = { pir = 3 }
+stuck_minutes = 10
+offline_minutes = 5
+error_burst = 3
+error_window = 60
+
+[[devices]]
+id = "pir"
+kind = "motion"
+pin = 4
+
+[[devices]]
+id = "door"
+kind = "button"
+pin = 17
+"""
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str | None]] = []
+
+    def __call__(self, alert_id: str, alert: Alert | None) -> None:
+        self.calls.append((alert_id, alert.text if alert else None))
+
+    def of(self, alert_id: str) -> list[str | None]:
+        return [text for i, text in self.calls if i == alert_id]
+
+
+@pytest.fixture
+def day(installation: Callable[..., Installation]) -> Iterator[tuple[Runtime, Alerts, Recorder]]:
+    inst = installation(DAY)
+    # 2026-01-05 09:00 UTC, a Monday, an hour before opening
+    runtime = Runtime(inst, clock=VirtualClock(), backend_override="sim")
+    runtime.start()
+    assert inst.staff.alerts is not None
+    rec = Recorder()
+    alerts = Alerts(runtime, inst.staff.alerts, [rec], system_checks=False)
+    alerts.start()
+    yield runtime, alerts, rec
+    alerts.close()
+    runtime.close()
+
+
+def test_a_silent_sensor_is_noticed_during_opening_hours_only(day: Any) -> None:
+    runtime, alerts, rec = day
+    runtime.run_for(3600 * 0.5)           # 09:30, closed: silence is normal
+    assert rec.of("silence_pir") == []
+    runtime.run_for(3600 * 3.2)           # 12:42: 2.7 h of open silence, under 3 h
+    assert rec.of("silence_pir") == []
+    runtime.run_for(3600 * 0.5)           # 13:12: over 3 h since opening
+    assert rec.of("silence_pir") == ["pir silent for 3 h during opening hours"]
+    assert "during opening hours" in alerts.active["silence_pir"].text
+    assert alerts.active["silence_pir"].fix
+    runtime.run_for(3600 * 2)             # still silent: checked every minute, told once
+    assert len(rec.of("silence_pir")) == 1
+    runtime.simulate("pir", "motion")     # a visitor: it clears by itself
+    runtime.run_for(1)
+    assert rec.of("silence_pir") == ["pir silent for 3 h during opening hours", None]
+    runtime.run_for(3600 * 10)            # closes at 18:00: no new alert overnight
+    assert len(rec.of("silence_pir")) == 2
+
+
+def test_a_stuck_button_is_noticed_and_clears_on_release(day: Any) -> None:
+    runtime, _alerts, rec = day
+    runtime.run_for(3600 * 1.5)
+    runtime.simulate("door", "press")
+    runtime.run_for(9 * 60)
+    assert rec.of("stuck_door") == []
+    runtime.run_for(61)
+    assert rec.of("stuck_door") == ["door held down for 10 min"]
+    runtime.run_for(3600)
+    assert len(rec.of("stuck_door")) == 1
+    runtime.simulate("door", "release")
+    runtime.run_for(1)
+    assert rec.of("stuck_door") == ["door held down for 10 min", None]
+
+
+def test_offline_longer_than_n_minutes_and_a_burst_of_errors(day: Any) -> None:
+    runtime, _alerts, rec = day
+    runtime.devices["pir"].set_online(False, "cable pulled")
+    runtime.run_for(4 * 60)
+    assert rec.of("offline_pir") == []
+    runtime.run_for(61)
+    assert rec.of("offline_pir") == ["motion pir offline for 5 min (cable pulled)"]
+    runtime.devices["pir"].set_online(True)
+    runtime.run_for(1)
+    assert rec.of("offline_pir")[-1] is None
+    runtime.devices["door"].set_online(False)     # back within the limit: never raised
+    runtime.run_for(60)
+    runtime.devices["door"].set_online(True)
+    runtime.run_for(3600)
+    assert rec.of("offline_door") == []
+
+    def broken(event: Any) -> None:
+        raise RuntimeError("bug in a handler")
+    runtime.subscribe("door.pressed", broken, "broken handler")
+    for _ in range(5):
+        runtime.simulate("door", "press")
+        runtime.simulate("door", "release")
+        runtime.run_for(1)
+    assert len(rec.of("handler_errors")) == 1
+    runtime.run_for(61)
+    assert rec.of("handler_errors")[-1] is None
+
+
+def test_disk_and_clock_are_raised_and_cleared(day: Any) -> None:
+    _runtime, alerts, rec = day
+    alerts._system({"disk_percent": 97.0, "disk_free_gb": 0.4}, False)
+    alerts._system({"disk_percent": 97.5, "disk_free_gb": 0.3}, False)
+    assert len(rec.of("disk")) == 1 and len(rec.of("clock")) == 1
+    alerts._system({"disk_percent": 50.0}, True)
+    assert rec.of("disk")[-1] is None and rec.of("clock")[-1] is None
+
+
+# -- sinks: real servers on loopback -------------------------------------------------------
+
+class Hook(BaseHTTPRequestHandler):
+    received: list[tuple[str, str]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        Hook.received.append((self.headers["Title"], body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    Hook.received = []
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/museum", Hook.received
+    server.shutdown()
+    server.server_close()
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes
+
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def smtp_server(port: int) -> tuple[Any, Mailbox]:
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, box
+
+
+def test_webhook_and_mail_send_once_and_say_when_it_is_over(webhook: Any) -> None:
+    url, received = webhook
+    port = free_port()
+    controller, box = smtp_server(port)
+    try:
+        cfg = AlertsConfig(webhook=url, smtp=f"127.0.0.1:{port}", mail_to=("tech@museum.example",))
+        sender = Sender(cfg, "Silent test (site/main)")
+        alert = Alert("silence_pir", "pir silent for 6 h during opening hours", "walk past it")
+        sender("silence_pir", alert)
+        wait_for(lambda: len(received) == 1 and len(box.messages) == 1, what="webhook and mail")
+        assert received[0][0] == "Silent test (site/main): pir silent for 6 h during opening hours"
+        assert "walk past it" in received[0][1]
+        mail = box.messages[0]
+        assert mail["To"] == "tech@museum.example" and mail["X-Museokit-Alert"] == "silence_pir"
+        assert "walk past it" in mail.get_payload()
+        sender("silence_pir", None)
+        wait_for(lambda: len(received) == 2 and len(box.messages) == 2, what="the all-clear")
+        assert "resolved" in received[1][0]
+        sender.close()
+    finally:
+        controller.stop()
+
+
+def test_an_unreachable_smtp_server_is_one_line_with_back_off(caplog: Any) -> None:
+    port = free_port()  # nothing listens there yet
+    cfg = AlertsConfig(smtp=f"127.0.0.1:{port}", mail_to=("tech@museum.example",))
+    with caplog.at_level(logging.WARNING, logger="museokit.alerts"):
+        sender = Sender(cfg, "piece", first_delay=0.05, max_delay=0.4)
+        sender("disk", Alert("disk", "disk 97 % full", "delete old logs"))
+        wait_for(lambda: sender.failures >= 4, what="a few tries")
+        lines = [r.getMessage() for r in caplog.records if r.name == "museokit.alerts"]
+        assert len(lines) == 1, lines
+        assert f"SMTP 127.0.0.1:{port}" in lines[0] and "back-off" in lines[0]
+        controller, box = smtp_server(port)  # the mail server comes back
+        try:
+            wait_for(lambda: len(box.messages) == 1, what="the mail once the server is back")
+            assert sender.sent == 1
+            lines = [r.getMessage() for r in caplog.records if r.name == "museokit.alerts"]
+            assert lines[1:] == ["alerts: sending works again"]
+        finally:
+            sender.close()
+            controller.stop()
+
+
+def test_mqtt_alert_is_retained_while_active_and_cleared_by_an_empty_message(
+        own_broker: Callable[..., Broker], tmp_path: Path) -> None:
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    broker = own_broker()
+    client = mqtt.Client(CallbackAPIVersion.VERSION2)
+    client.connect("127.0.0.1", broker.port)
+    client.loop_start()
+    try:
+        sink = mqtt_sink(lambda t, p: client.publish(t, p, qos=1, retain=True), "site", "main")
+        topic = "museokit/site/main/alert/disk"
+        sink("disk", Alert("disk", "disk 97 % full", "delete old logs", "critical", 1.0))
+        late = Observer(broker.port, ["museokit/site/main/alert/#"])  # joins afterwards
+        wait_for(lambda: late.last(topic), what="the retained alert")
+        assert json.loads(late.last(topic) or b"") == {
+            "since": 1.0, "severity": "critical", "text": "disk 97 % full", "fix": "delete old logs"}
+        assert late.messages[0][2] is True  # retained
+        sink("disk", None)
+        wait_for(lambda: late.last(topic) == b"", what="the clearing message")
+        later = Observer(broker.port, ["museokit/site/main/alert/#"])
+        later.publish("museokit/site/main/alert/marker", b"")  # after any retained message
+        wait_for(lambda: later.on("museokit/site/main/alert/marker"), what="the marker")
+        assert later.on(topic) == []
+        late.close()
+        later.close()
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+def test_a_device_never_seen_since_the_start_is_noticed(
+        installation: Callable[..., Installation]) -> None:
+    inst = installation(DAY)
+    runtime = Runtime(inst, clock=VirtualClock(), backend_override="sim")
+    runtime.start()
+    runtime.devices["pir"].set_online(False)  # as a remote device whose node never came up
+    runtime.run_for(1)
+    assert inst.staff.alerts is not None
+    rec = Recorder()
+    alerts = Alerts(runtime, inst.staff.alerts, [rec], system_checks=False)
+    alerts.start()
+    runtime.run_for(5 * 60 + 1)
+    assert rec.of("offline_pir") == ["motion pir offline for 5 min (not seen since the start)"]
+    alerts.close()
+    runtime.close()

@@ -1,0 +1,337 @@
+"""Alerts that notice a silent exhibit, each with its fix; they clear by themselves.
+
+Watched on the installation's loop, on its clock (so a simulated day tests them):
+
+- sensor silence: an input quiet for `silence_hours` while the gallery is open;
+- a stuck input: a button held for `stuck_minutes`;
+- a node or device (a camera too) offline for `offline_minutes`;
+- a burst of handler errors: `error_burst` within `error_window` seconds;
+- a media error (a screen or sound that could not play), until it plays again;
+- disk nearly full (`disk_percent`) and a clock not synced, checked off the loop.
+
+An alert is raised once while its condition lasts (sent again only after
+`resend_minutes`) and cleared once when it ends. Sinks: the dashboard, MQTT
+(`…/alert/<id>` retained while active, an empty retained message clears it),
+an ntfy-compatible webhook and e-mail; the last two send from a thread that
+retries with back-off, so an unreachable server costs one log line, not the loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import smtplib
+import threading
+import urllib.request
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from museokit.core.events import Event
+from museokit.core.opsconfig import AlertsConfig
+
+if TYPE_CHECKING:
+    from museokit.core.loop import Timer
+    from museokit.core.runtime import Runtime
+
+log = logging.getLogger("museokit.alerts")
+
+#: Seconds between checks of silence (on the loop's clock) and of disk/clock (a thread).
+CHECK_EVERY = 60.0
+SYSTEM_EVERY = 300.0
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: str
+    text: str
+    fix: str
+    severity: str = "warning"
+    since: float = 0.0
+
+    def payload(self) -> dict[str, Any]:
+        return {"since": self.since, "severity": self.severity, "text": self.text, "fix": self.fix}
+
+
+Sink = Callable[[str, Alert | None], None]
+
+
+class Alerts:
+    """Raise/clear bookkeeping and the watchers. Create and `start()` on the loop thread."""
+
+    def __init__(self, runtime: Runtime, cfg: AlertsConfig, sinks: list[Sink],
+                 state_dir: Path | None = None, *, system_checks: bool = True) -> None:
+        self.runtime = runtime
+        self.cfg = cfg
+        self.sinks = sinks
+        self.state_dir = state_dir
+        self.system_checks = system_checks
+        self.active: dict[str, Alert] = {}
+        self._last_sent: dict[str, float] = {}
+        self.raised = 0
+        loop = runtime.loop
+        self.loop = loop
+        self._last_input: dict[str, float] = {}
+        self._timers: dict[str, Timer] = {}
+        self._errors: deque[float] = deque()
+        self._subs: list[Any] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- raising and clearing (loop thread) ----------------------------------------------
+    def raise_(self, alert_id: str, text: str, fix: str, severity: str = "warning") -> None:
+        now = self.runtime.clock.time()
+        if (alert_id in self.active
+                and now - self._last_sent.get(alert_id, now) < self.cfg.resend_minutes * 60):
+            return  # still active and already told: no storm
+        alert = self.active.get(alert_id) or Alert(alert_id, text, fix, severity, now)
+        self.active[alert_id] = alert
+        self._last_sent[alert_id] = now
+        self.raised += 1
+        log.warning("alert %s: %s — %s", alert_id, text, fix)
+        self._tell(alert_id, alert)
+
+    def clear(self, alert_id: str) -> None:
+        if self.active.pop(alert_id, None) is None:
+            return
+        self._last_sent.pop(alert_id, None)
+        log.info("alert %s cleared", alert_id)
+        self._tell(alert_id, None)
+
+    def _tell(self, alert_id: str, alert: Alert | None) -> None:
+        for sink in self.sinks:
+            try:
+                sink(alert_id, alert)
+            except Exception as exc:
+                log.error("alert sink %s failed: %s", getattr(sink, "__name__", sink), exc)
+
+    # -- watching ----------------------------------------------------------------------
+    def start(self) -> None:
+        rt = self.runtime
+        now = rt.clock.monotonic()
+        for silent in self.cfg.silence_hours:
+            self._last_input[silent] = now
+        for dev_id, device in rt.devices.items():
+            if not device.is_online:  # a node that never comes up is noticed too
+                self._offline(dev_id, "not seen since the start")
+        self._subs.append(rt.bus.tap(self._on_event, name="alerts"))
+        rt.bus.stats.error_listeners.append(self._on_error)
+        self._timers["check"] = self.loop.call_every(CHECK_EVERY, self._check_silence,
+                                                     name="alerts: silence check")
+        if self.system_checks:
+            self._thread = threading.Thread(target=self._system_loop, name="museokit alerts",
+                                            daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        for timer in self._timers.values():
+            timer.cancel()
+        for sub in self._subs:
+            self.runtime.bus.untap(sub)
+        if self._on_error in self.runtime.bus.stats.error_listeners:
+            self.runtime.bus.stats.error_listeners.remove(self._on_error)
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def _later(self, key: str, seconds: float, fn: Callable[[], None]) -> None:
+        self._cancel(key)
+        self._timers[key] = self.loop.call_later(seconds, fn, name=f"alerts: {key}")
+
+    def _cancel(self, key: str) -> None:
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _on_event(self, event: Event) -> None:
+        dev, name = event.device, event.name
+        if dev in self.cfg.silence_hours and name not in ("online", "offline"):
+            self._last_input[dev] = self.runtime.clock.monotonic()
+            self.clear(f"silence_{dev}")
+        if name == "pressed":
+            minutes = self.cfg.stuck_minutes
+            self._later(f"stuck_{dev}", minutes * 60, lambda: self.raise_(
+                f"stuck_{dev}", f"{dev} held down for {minutes:g} min",
+                f"free the {dev} button (jammed or taped down?), or check its wiring"))
+        elif name == "released":
+            self._cancel(f"stuck_{dev}")
+            self.clear(f"stuck_{dev}")
+        elif name == "offline":
+            self._offline(dev, str(event.value or ""))
+        elif name == "online":
+            self._cancel(f"offline_{dev}")
+            self.clear(f"offline_{dev}")
+        elif name == "error" and dev in self.runtime.devices:
+            self.raise_(f"media_{dev}", f"{dev} could not play: {event.value}",
+                        f"`museokit check` the installation; is the file on the {dev} device's "
+                        "disk and readable?")
+        elif name == "started":
+            self.clear(f"media_{dev}")
+
+    def _offline(self, dev: str, why: str) -> None:
+        device = self.runtime.devices.get(dev)
+        kind = device.kind if device is not None else "device"
+        minutes = self.cfg.offline_minutes
+        reason = f" ({why})" if why else ""
+        self._later(f"offline_{dev}", minutes * 60, lambda: self.raise_(
+            f"offline_{dev}", f"{kind} {dev} offline for {minutes:g} min{reason}",
+            "check its power and cable (or its node's network); `museokit service status` "
+            "on that node", "critical"))
+
+    def _on_error(self, name: str, what: str, exc: BaseException) -> None:
+        now = self.runtime.clock.monotonic()
+        window = self.cfg.error_window
+        self._errors.append(now)
+        while self._errors and self._errors[0] < now - window:
+            self._errors.popleft()
+        if len(self._errors) >= self.cfg.error_burst:
+            self.raise_("handler_errors", f"{len(self._errors)} handler errors within "
+                        f"{window:g} s (last: {name}: {exc})",
+                        "read `museokit service logs`; the failing handler is named there",
+                        "critical")
+        self._later("errors_quiet", window, lambda: self.clear("handler_errors"))
+
+    def _check_silence(self) -> None:
+        rt = self.runtime
+        schedule = rt.installation.schedule
+        if schedule is not None and not schedule.is_open(rt.clock.time()):
+            # Closed: silence is normal; the count starts again at opening.
+            now = rt.clock.monotonic()
+            for dev in self._last_input:
+                self._last_input[dev] = now
+            return
+        now = rt.clock.monotonic()
+        for dev, hours in self.cfg.silence_hours.items():
+            if now - self._last_input[dev] >= hours * 3600:
+                self.raise_(f"silence_{dev}", f"{dev} silent for {hours:g} h during opening hours",
+                            f"walk past or press {dev}: if nothing shows on the dashboard, check "
+                            "its wiring and that nothing blocks it")
+
+    # -- disk and clock, off the loop --------------------------------------------------
+    def _system_loop(self) -> None:
+        from museokit.ops.health import clock_synced, snapshot
+
+        while not self._stop.is_set():
+            health = snapshot(self.state_dir or Path("/"))
+            synced = clock_synced()
+            self.loop.call_soon_threadsafe(self._system, health, synced)
+            self._stop.wait(SYSTEM_EVERY)
+
+    def _system(self, health: dict[str, Any], synced: bool | None) -> None:
+        disk = health.get("disk_percent")
+        if disk is not None and disk >= self.cfg.disk_percent:
+            self.raise_("disk", f"disk {disk:g} % full ({health.get('disk_free_gb')} GB free)",
+                        "download and delete old logs from the dashboard, or use a larger SD card",
+                        "critical")
+        elif disk is not None:
+            self.clear("disk")
+        if synced is False:
+            self.raise_("clock", "the clock is not synced: opening hours and logs may be off",
+                        "connect the Pi to a network with NTP, then `sudo timedatectl set-ntp true`")
+        elif synced:
+            self.clear("clock")
+
+
+# -- sinks ---------------------------------------------------------------------------------
+
+def mqtt_sink(publish: Callable[[str, bytes], Any], site: str, node: str) -> Sink:
+    """`museokit/<site>/<node>/alert/<id>`, retained while active; empty retained clears.
+    `publish(topic, payload)`: retained, QoS 1 (the node's `Link.publish`)."""
+    def send(alert_id: str, alert: Alert | None) -> None:
+        payload = json.dumps(alert.payload()).encode() if alert else b""
+        publish(f"museokit/{site}/{node}/alert/{alert_id}", payload)
+    return send
+
+
+class Sender:
+    """Sends webhook posts and e-mails from its own thread, with retry and back-off.
+
+    An unreachable target costs one log line when it first fails (and one when it comes
+    back); meanwhile messages wait (at most `limit`, the oldest dropped) and the wait
+    between tries doubles up to `max_delay`.
+    """
+
+    def __init__(self, cfg: AlertsConfig, where: str, *, first_delay: float = 1.0,
+                 max_delay: float = 300.0, limit: int = 100) -> None:
+        self.cfg = cfg
+        self.where = where
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self._queue: queue.Queue[tuple[str, str, str] | None] = queue.Queue(limit)
+        self.sent = 0
+        self.failures = 0
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="museokit alert sender", daemon=True)
+        self._thread.start()
+
+    def __call__(self, alert_id: str, alert: Alert | None) -> None:
+        if alert is None:
+            title = f"{self.where}: resolved / résolu — {alert_id}"
+            body = f"{alert_id} is over."
+        else:
+            title = f"{self.where}: {alert.text}"
+            body = f"{alert.text}\n\nFix / solution: {alert.fix}\n"
+        try:
+            self._queue.put_nowait((alert_id, title, body))
+        except queue.Full:
+            log.warning("alerts: %d messages are waiting to be sent; %s is dropped",
+                        self._queue.qsize(), alert_id)
+
+    def close(self) -> None:
+        self._closing.set()
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(None)
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None or self._closing.is_set():
+                return
+            delay = self.first_delay
+            failing = False
+            while True:
+                try:
+                    self._send(*item)
+                    self.sent += 1
+                    if failing:
+                        log.warning("alerts: sending works again")
+                    break
+                except (OSError, smtplib.SMTPException) as exc:
+                    self.failures += 1
+                    if not failing:
+                        log.warning("alerts: cannot send (%s: %s); retrying with back-off up to "
+                                    "every %g s", self._target(), exc, self.max_delay)
+                        failing = True
+                    if self._closing.wait(delay):
+                        return
+                    delay = min(self.max_delay, delay * 2)
+
+    def _target(self) -> str:
+        return " and ".join(t for t in (f"webhook {self.cfg.webhook}" if self.cfg.webhook else "",
+                                        f"SMTP {self.cfg.smtp}" if self.cfg.smtp else "") if t)
+
+    def _send(self, alert_id: str, title: str, body: str) -> None:
+        if self.cfg.webhook:
+            request = urllib.request.Request(
+                self.cfg.webhook, data=body.encode(), method="POST",
+                headers={"Title": title.encode("ascii", "replace").decode(), "Tags": "museokit",
+                         "Content-Type": "text/plain; charset=utf-8"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+        if self.cfg.smtp and self.cfg.mail_to:
+            host, _, port = self.cfg.smtp.partition(":")
+            msg = EmailMessage()
+            msg["Subject"] = title
+            msg["From"] = self.cfg.mail_from
+            msg["To"] = ", ".join(self.cfg.mail_to)
+            msg["X-Museokit-Alert"] = alert_id
+            msg.set_content(body)
+            with smtplib.SMTP(host, int(port or 25), timeout=10) as smtp:
+                smtp.send_message(msg)
+
