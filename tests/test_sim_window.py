@@ -27,9 +27,9 @@ SHOTS = Path(os.environ.get("MUSEOKIT_TEST_SCREENSHOTS", "/tmp/museokit-test-scr
 #: The editable piece plus one device of every other kind.
 EVERY_KIND = (PIECE + device("pir", "motion", "pin = 4") + device("knob", "analog")
               + device("reader", "tag_reader", 'tags = {"04A3B2" = "owl"}')
-              + device("ring", "pixels", "pin = 21\ncount = 12") + device("fan", "relay", "pin = 5")
+              + device("ring", "pixels", "pin = 20\ncount = 12") + device("fan", "relay", "pin = 5")
               + device("arm", "servo", "pin = 13") + device("beeper", "buzzer", "pin = 12")
-              + device("eye", "rgb_led", "red = 16\ngreen = 20\nblue = 26"))
+              + device("eye", "rgb_led", "red = 16\ngreen = 21\nblue = 26"))
 
 
 def _answers(display: str) -> bool:

@@ -9,6 +9,11 @@ Each signal opens the gpiozero class that moves exactly that level, and no more:
     pwm          PWMOutputDevice (PWMLED)
     servo        Servo, driven by pulse width
     tone         TonalBuzzer
+    tag          an RC522 on SPI0 CE0/CE1, museokit's own driver on gpiozero's SPI
+    touch        an MPR121 on I2C1, through smbus2
+    pixels       WS2812/SK6812 encoded on SPI0 MOSI (GPIO10), or rpi_ws281x on GPIO18
+
+What it can serve, and so what `museokit check` refuses, is in `gpio_serves`.
 
 Debounce, hold, clicks, smoothing and zones stay in museokit's devices, on the
 loop's clock (gpiozero's `bounce_time` is ignored by its mock pins and uneven on
@@ -25,7 +30,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gpiozero
 from gpiozero.exc import (
@@ -38,10 +43,15 @@ from gpiozero.exc import (
     SPISoftwareFallback,
 )
 
+from museokit.backends import gpio_parts, gpio_serves
+from museokit.backends.chips.polling import ChipInput
 from museokit.core.backend import Backend, BackendError, InputChannel, OutputChannel, Pattern, Sink
 from museokit.core.loop import Loop
 from museokit.core.pins import PinRef, is_adc
 from museokit.core.waveforms import Blink, Pulse
+
+if TYPE_CHECKING:
+    from museokit.core.config import DeviceConfig
 
 log = logging.getLogger("museokit.gpio")
 
@@ -157,6 +167,23 @@ class Poller:
                     post(channel.deliver, value)
 
 
+class RotaryInput(EdgeInput):
+    """gpiozero's RotaryEncoder: each detent it counts is handed to the loop as a step."""
+
+    def __init__(self, loop: Loop, sink: Sink, knob: Any) -> None:
+        InputChannel.__init__(self, sink)
+        self.device = knob
+        self.steps = 0
+
+        def rotated() -> None:
+            steps = knob.steps
+            delta, self.steps = steps - self.steps, steps
+            if delta:
+                loop.call_soon_threadsafe(self.deliver, delta)
+
+        knob.when_rotated = rotated
+
+
 class ZeroOutput(OutputChannel):
     """An output on a gpiozero device; blink and pulse at full level run in gpiozero itself."""
 
@@ -193,8 +220,17 @@ class ZeroOutput(OutputChannel):
 
 class GpioBackend(Backend):
     name = "gpio"
-    input_signals = ("digital", "analog", "distance")
-    output_signals = ("digital", "pwm", "servo", "tone")
+    input_signals = gpio_serves.INPUT_SIGNALS
+    output_signals = gpio_serves.OUTPUT_SIGNALS
+
+    @classmethod
+    def check_device(cls, device: DeviceConfig, opts: dict[str, Any]) -> list[tuple[str, str]]:
+        return gpio_serves.check_device(cls, device, opts)
+
+    @classmethod
+    def check_together(cls, devices: list[DeviceConfig],
+                       opts: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return gpio_serves.check_together(cls, devices, opts)
 
     def __init__(self, loop: Loop, options: dict[str, Any] | None = None) -> None:
         super().__init__(loop, options)
@@ -204,13 +240,19 @@ class GpioBackend(Backend):
         warnings.filterwarnings("ignore", category=SPISoftwareFallback)
         warnings.filterwarnings("once", category=DistanceSensorNoEcho)
         self.channels: list[InputChannel | OutputChannel] = []
+        self.chips: list[ChipInput] = []
         self.poller = Poller(loop, float(self.options.get("poll_interval", POLL_INTERVAL)))
 
     # -- opening -------------------------------------------------------------------------
     def open_input(self, device_id: str, signal: str, pin: PinRef | None, sink: Sink,
                    **params: Any) -> InputChannel:
-        pin = self._need_pin(device_id, signal, pin)
         channel: InputChannel
+        if signal in gpio_serves.CHIP_SIGNALS:
+            chip = gpio_parts.open_chip(self, self.factory, device_id, signal, pin, sink, params)
+            self.chips.append(chip)
+            self.channels.append(chip)
+            return chip
+        pin = self._need_pin(device_id, signal, pin)
         if signal == "digital":
             device = self._open(device_id, pin, gpiozero.DigitalInputDevice, pin.name,
                                 pull_up=params.get("pull_up", False))
@@ -219,6 +261,8 @@ class GpioBackend(Backend):
             channel = self._distance(device_id, pin, sink, params)
         elif signal == "analog":
             channel = self._analog(device_id, pin, sink)
+        elif signal == "rotary":
+            channel = self._rotary(device_id, pin, sink, params)
         else:
             return super().open_input(device_id, signal, pin, sink, **params)
         self.channels.append(channel)
@@ -227,6 +271,10 @@ class GpioBackend(Backend):
     def open_output(self, device_id: str, signal: str, pin: PinRef | None,
                     **params: Any) -> OutputChannel:
         pin = self._need_pin(device_id, signal, pin)
+        if signal == "pixels":
+            strip = gpio_parts.strip(self, device_id, pin, params)
+            self.channels.append(strip)
+            return strip
         active_high = params.get("active_high", True)
         # gpiozero runs a pattern in a thread per pin; outputs that must stay in step with
         # others (an RGB LED's colours) are stepped on the loop's clock together instead.
@@ -282,6 +330,14 @@ class GpioBackend(Backend):
         return self._poll(PolledInput(self.loop, sink, adc, lambda: round(float(adc.value), 4),
                                       every_reading=False))
 
+    def _rotary(self, device_id: str, a: PinRef, sink: Sink, params: dict[str, Any]) -> InputChannel:
+        b = params.get("b")
+        if b is None:
+            raise BackendError(f"{device_id}: an encoder needs pins a and b (its CLK and DT); "
+                               "add b = <GPIO number> in installation.toml")
+        knob = self._open(device_id, a, gpiozero.RotaryEncoder, a.name, b.name, max_steps=0)
+        return RotaryInput(self.loop, sink, knob)
+
     def _servo(self, device_id: str, pin: PinRef, params: dict[str, Any]) -> OutputChannel:
         low = float(params.get("min_pulse_width", 0.001))
         high = float(params.get("max_pulse_width", 0.002))
@@ -326,6 +382,8 @@ class GpioBackend(Backend):
     # -- running -------------------------------------------------------------------------
     def start(self) -> None:
         self.poller.start()
+        for chip in self.chips:
+            chip.begin()
 
     def close(self) -> None:
         self.poller.stop()

@@ -277,6 +277,7 @@ class _Checker:
 
         devices = self.devices(data.get("devices", []))
         self.check_device_nodes(devices, nodes)
+        self.check_together(devices)
         broker = self.broker(self.section(data, "broker"))
         self.check_bus_pins(head)
         self.check_steady_pulses(devices)
@@ -350,13 +351,38 @@ class _Checker:
         so checking a simple installation imports no hardware library)."""
         name = cfg.backend or self.default_backend
         if cfg.backend is None and not self.default_named and name not in self.backend_options:
-            return
-        cls = self.backend_class((*path, "backend"), name)
+            # The implicit gpio backend: checked too (`run` would refuse the same), unless
+            # its library is not installed here (a laptop), where `run` cannot start anyway.
+            if name not in plugins.registered(plugins.BACKENDS):
+                return
+            try:
+                cls = plugins.load(plugins.BACKENDS, name)
+            except plugins.PluginError:
+                return
+        else:
+            cls = self.backend_class((*path, "backend"), name)
         if cls is None:
             return
         opts = cls.with_defaults(self.backend_options.get(name, {}))
         for key, message in cls.check_device(cfg, opts):
             self.error((*path, key) if key else path, message)
+
+    def check_together(self, devices: list[DeviceConfig]) -> None:
+        """Let each backend refuse what its devices cannot do together (one bus address)."""
+        served: dict[str, list[DeviceConfig]] = {}
+        for cfg in devices:
+            served.setdefault(cfg.backend or self.default_backend, []).append(cfg)
+        for name, group in served.items():
+            if name not in plugins.registered(plugins.BACKENDS):
+                continue
+            try:
+                cls = plugins.load(plugins.BACKENDS, name)
+            except plugins.PluginError:
+                continue  # said once per device by check_on_backend where it matters
+            opts = cls.with_defaults(self.backend_options.get(name, {}))
+            for dev_id, key, message in cls.check_together(group, opts):
+                path: KeyPath = ("devices", self.device_index[dev_id])
+                self.error((*path, key) if key else path, message)
 
     def behaviour(self, head: dict[str, Any], folder: Path) -> Path | None:
         given = self.text_value(("installation",), head, "behaviour", None)
@@ -507,7 +533,8 @@ class _Checker:
                 continue
             pins_used[ref] = dev_id
             pins[pin_key] = ref
-            self.pins_given.append(((*path, pin_key), dev_id, ref))
+            if pin_key not in cls.bus_pin_keys:
+                self.pins_given.append(((*path, pin_key), dev_id, ref))
         options: dict[str, Any] = {}
         for name, opt in cls.options.items():
             if name not in table:

@@ -112,6 +112,9 @@ class Device:
     #: Needs evenly timed pulses (a servo): `museokit check` warns when the Pi's own pins,
     #: whose PWM gpiozero times in software, would drive it.
     steady_pulses: ClassVar[bool] = False
+    #: Pin keys that name a bus line the device drives as that bus (a strip's DIN on SPI
+    #: MOSI), not a plain GPIO: `check` does not warn that the pin belongs to a bus.
+    bus_pin_keys: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -8,6 +8,11 @@ tag arriving counts at once: `removed` for the old one, then `placed`.
 `tags = {"04A3B2" = "owl"}` gives tags friendly names. Event values stay the
 tag id (what a rule matches on); the name is in the state, and in
 `reader.tag_name` for a behaviour. Ids match names regardless of upper/lower case.
+
+On a Raspberry Pi (the gpio backend) the reader is an RC522 on SPI0: its SDA to CE0
+(GPIO8) or CE1 (GPIO7, `spi = "CE1"`), and `pin` is its RST pin (leave it out if RST
+is tied to 3.3 V). It is read every `poll` seconds; a reader that stops answering
+makes the device `offline`, and `online` again when it is back.
 """
 
 from __future__ import annotations
@@ -30,10 +35,15 @@ class TagReader(Device):
                                 "tag that flickers out of range is not reported", min=0, max=10),
         "tags": Option(dict, {}, 'friendly names for tag ids: tags = {"04A3B2" = "owl"}',
                        item=str),
+        "reader": Option(str, "rc522", "the reader chip on the Pi", choices=("rc522",)),
+        "spi": Option(str, "CE0", "the SPI0 chip-select the RC522's SDA is wired to",
+                      choices=("CE0", "CE1")),
+        "poll": Option(float, 0.1, "seconds between two reads of the reader", min=0.02, max=5),
     }
 
     def open(self) -> None:
-        self.channel: InputChannel = self.open_input("tag")
+        self.channel: InputChannel = self.open_input(
+            "tag", **{key: self.opts[key] for key in ("reader", "spi", "poll")})
         self._names = {tag_id.upper(): name for tag_id, name in self.opts["tags"].items()}
         self._tag: str | None = None
         self._removing = False

@@ -1,0 +1,171 @@
+"""MFRC522 (the blue "RC522" board): ISO 14443A card UIDs over SPI.
+
+museokit's own small driver, written from NXP's datasheet (MFRC522 rev. 3.9) and
+ISO 14443-3: it speaks to the chip through `transfer(bytes_out) -> bytes_in`, which
+is gpiozero's SPI interface on the Pi (hardware SPI through lgpio on a Pi 5 or
+spidev on older Pis, bit-banged on mock pins in tests).
+
+Each `read_uid()` wakes every card in the field (WUPA, so a card halted by the last
+read answers again), runs the anticollision and select loop through up to three
+cascade levels (4-, 7- and 10-byte UIDs) with the chip's own CRC coprocessor, and
+halts the card. A card that answers nothing is no card; two cards at once are a
+`Collision` (the caller keeps what it had). A chip whose version register reads
+0x00 or 0xFF is not there (`ChipSilent`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from museokit.backends.chips import ChipSilent
+
+Transfer = Callable[[list[int]], list[int]]
+
+# Registers (datasheet §9.2).
+COMMAND, COM_IRQ, DIV_IRQ, ERROR, FIFO_DATA, FIFO_LEVEL = 0x01, 0x04, 0x05, 0x06, 0x09, 0x0A
+CONTROL, BIT_FRAMING, COLL, MODE, TX_CONTROL, TX_ASK = 0x0C, 0x0D, 0x0E, 0x11, 0x14, 0x15
+CRC_RESULT_H, CRC_RESULT_L, T_MODE, T_PRESCALER, T_RELOAD_H, T_RELOAD_L = (
+    0x21, 0x22, 0x2A, 0x2B, 0x2C, 0x2D)
+VERSION = 0x37
+# Commands (§10.3).
+IDLE, CALC_CRC, TRANSCEIVE, SOFT_RESET = 0x00, 0x03, 0x0C, 0x0F
+# ComIrqReg bits.
+RX_IRQ, IDLE_IRQ, TIMER_IRQ = 0x20, 0x10, 0x01
+CRC_IRQ = 0x04  # DivIrqReg
+# ErrorReg bits that spoil a frame: buffer overflow, collision, parity, protocol.
+COLL_ERR, FRAME_ERRORS = 0x08, 0x13
+# ISO 14443-3 commands.
+WUPA, HLTA, CASCADE_TAG = 0x52, 0x50, 0x88
+SELECT = (0x93, 0x95, 0x97)
+
+#: How long a transceive may take before the chip's own timer has surely fired.
+TRANSCEIVE_DEADLINE = 0.05
+
+
+class Collision(Exception):
+    """More than one card answered at once."""
+
+
+def spi_address(register: int, read: bool) -> int:
+    """The address byte of §8.1.2.3: 0 R/W A5..A0 0."""
+    return ((register << 1) & 0x7E) | (0x80 if read else 0)
+
+
+class Mfrc522:
+    def __init__(self, transfer: Transfer) -> None:
+        self.transfer = transfer
+
+    # -- registers --------------------------------------------------------------------
+    def read(self, register: int) -> int:
+        return self.transfer([spi_address(register, True), 0])[1]
+
+    def read_many(self, register: int, count: int) -> list[int]:
+        address = spi_address(register, True)
+        return self.transfer([address] * count + [0])[1:]
+
+    def write(self, register: int, *values: int) -> None:
+        self.transfer([spi_address(register, False), *values])
+
+    def set_bits(self, register: int, mask: int) -> None:
+        self.write(register, self.read(register) | mask)
+
+    def clear_bits(self, register: int, mask: int) -> None:
+        self.write(register, self.read(register) & ~mask & 0xFF)
+
+    # -- set-up -------------------------------------------------------------------------
+    def version(self) -> int:
+        """The chip's version (0x91, 0x92; clones 0x88, 0x12...); ChipSilent if none."""
+        value = self.read(VERSION)
+        if value in (0x00, 0xFF):
+            raise ChipSilent(f"version register reads {value:#04x}")
+        return value
+
+    def init(self) -> int:
+        """Soft-reset and configure the chip; returns its version."""
+        version = self.version()
+        self.write(COMMAND, SOFT_RESET)
+        deadline = time.monotonic() + 0.05
+        while self.read(COMMAND) & 0x10 and time.monotonic() < deadline:  # PowerDown
+            time.sleep(0.001)
+        self.write(T_MODE, 0x80)          # timer starts after each transmission
+        self.write(T_PRESCALER, 0xA9)     # 13.56 MHz / (2*169+1): 40 kHz, 25 µs a tick
+        self.write(T_RELOAD_H, 0x00)
+        self.write(T_RELOAD_L, 0xC8)      # 200 ticks: 5 ms without an answer is no card
+        self.write(TX_ASK, 0x40)          # 100 % ASK modulation
+        self.write(MODE, 0x3D)            # CRC preset 0x6363 (ISO 14443-3 CRC_A)
+        self.set_bits(TX_CONTROL, 0x03)   # antenna on (TX1 and TX2)
+        return version
+
+    # -- frames -------------------------------------------------------------------------
+    def transceive(self, data: list[int], last_bits: int = 0) -> tuple[list[int], int] | None:
+        """Send a frame, return (bytes, valid bits of the last byte), or None if nothing
+        answered. Raises Collision when cards answered over each other."""
+        self.write(COMMAND, IDLE)
+        self.write(COM_IRQ, 0x7F)
+        self.write(FIFO_LEVEL, 0x80)       # flush
+        self.write(FIFO_DATA, *data)
+        self.write(BIT_FRAMING, last_bits)
+        self.write(COMMAND, TRANSCEIVE)
+        self.set_bits(BIT_FRAMING, 0x80)   # StartSend
+        deadline = time.monotonic() + TRANSCEIVE_DEADLINE
+        while True:
+            irq = self.read(COM_IRQ)
+            if irq & (RX_IRQ | IDLE_IRQ):
+                break
+            if irq & TIMER_IRQ or time.monotonic() > deadline:
+                self.clear_bits(BIT_FRAMING, 0x80)
+                return None
+        self.clear_bits(BIT_FRAMING, 0x80)
+        error = self.read(ERROR)
+        if error & COLL_ERR:
+            raise Collision()
+        if error & FRAME_ERRORS:
+            return None
+        count = self.read(FIFO_LEVEL) & 0x7F
+        received = self.read_many(FIFO_DATA, count) if count else []
+        return received, self.read(CONTROL) & 0x07
+
+    def crc(self, data: list[int]) -> list[int]:
+        """CRC_A of `data`, computed by the chip, low byte first."""
+        self.write(COMMAND, IDLE)
+        self.write(DIV_IRQ, CRC_IRQ)
+        self.write(FIFO_LEVEL, 0x80)
+        self.write(FIFO_DATA, *data)
+        self.write(COMMAND, CALC_CRC)
+        deadline = time.monotonic() + TRANSCEIVE_DEADLINE
+        while not self.read(DIV_IRQ) & CRC_IRQ:
+            if time.monotonic() > deadline:
+                raise ChipSilent("CRC coprocessor does not finish")
+        self.write(COMMAND, IDLE)
+        return [self.read(CRC_RESULT_L), self.read(CRC_RESULT_H)]
+
+    # -- cards --------------------------------------------------------------------------
+    def read_uid(self) -> str | None:
+        """The UID of the card on the reader (upper-case hex), or None."""
+        self.clear_bits(COLL, 0x80)
+        atqa = self.transceive([WUPA], last_bits=7)
+        if atqa is None or len(atqa[0]) != 2:
+            return None
+        uid: list[int] = []
+        for select in SELECT:
+            answer = self.transceive([select, 0x20])
+            if answer is None or len(answer[0]) != 5:
+                return None
+            part = answer[0]
+            if part[0] ^ part[1] ^ part[2] ^ part[3] != part[4]:
+                return None  # a damaged frame (BCC): try again at the next poll
+            frame = [select, 0x70, *part]
+            sak = self.transceive(frame + self.crc(frame))
+            if sak is None or len(sak[0]) != 3 or self.crc(sak[0][:1]) != sak[0][1:]:
+                return None
+            if part[0] == CASCADE_TAG and sak[0][0] & 0x04:
+                uid += part[1:4]
+                continue
+            uid += part[:4]
+            break
+        else:
+            return None
+        halt = [HLTA, 0x00]
+        self.transceive(halt + self.crc(halt))  # a halted card answers only the next WUPA
+        return "".join(f"{b:02X}" for b in uid)
