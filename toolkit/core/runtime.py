@@ -68,7 +68,7 @@ class Runtime:
                 name = self.backend_override or cfg.backend or self.default_backend
                 # A device without pins (screen, sound, camera) drives its own hardware: it
                 # needs no backend, so a projector piece runs on a laptop without `--backend`.
-                own = not cfg.cls.pins and cfg.backend is None
+                own = not cfg.cls.pins and not cfg.cls.on_bus and cfg.backend is None
                 backend = None if own else self._backend(name, cfg.id)
                 ctx = DeviceContext(self.loop, backend, inst.node, self._ctx.seq, inst.folder, inst,
                                     simulated=name == "sim")

@@ -24,6 +24,7 @@ class Touch(Device):
     kind = "touch"
     role = "input"
     pins = ()
+    on_bus = True
     summary = "capacitive touch pads (MPR121, 12 on I2C): touch an object to trigger"
     events = ("touched", "released", "recalibrated")
     sim_actions = ("touch", "release")
