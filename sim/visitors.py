@@ -59,6 +59,19 @@ def _tag(rng: random.Random, dev: str, stay: float) -> list[Step]:
     return [(placed, dev, "tag", tag), (min(stay, placed + rng.uniform(2, 30)), dev, "tag", "none")]
 
 
+def _touch(rng: random.Random, dev: str, stay: float) -> list[Step]:
+    steps: list[Step] = []
+    for t in _every(rng, 1.0, stay, 2.0, 10.0):
+        pad = str(rng.randrange(4))
+        steps += [(t, dev, "touch", pad), (min(stay, t + rng.uniform(0.2, 3.0)), dev, "release", pad)]
+    return steps
+
+
+def _turn(rng: random.Random, dev: str, stay: float) -> list[Step]:
+    return [(t, dev, "turn", str(rng.choice((-2, -1, 1, 1, 2, 3))))
+            for t in _every(rng, 1.0, stay, 0.3, 3.0)]
+
+
 def _every(rng: random.Random, start: float, end: float, low: float, high: float) -> list[float]:
     times, t = [], start
     while t < end:
@@ -71,7 +84,7 @@ def _every(rng: random.Random, start: float, end: float, low: float, high: float
 #: listed here is left alone (and named in the report).
 GESTURES: dict[str, Gesture] = {
     "button": _button, "motion": _motion, "distance": _distance, "analog": _analog,
-    "tag_reader": _tag,
+    "tag_reader": _tag, "touch": _touch, "encoder": _turn,
 }
 
 

@@ -66,12 +66,10 @@ def test_a_tag_flickering_at_the_edge_of_range_is_still_one_tag(rc522, harness):
     card = rc522.place("DEADBEEF")
     wait_for(h, lambda: h.fired("reader.placed"))
     for _ in range(6):  # out of range for a few polls, back, out again...
-        rc522.cards = []
-        seen = len(rc522.frames)
-        wait_for(h, lambda: len(rc522.frames) > seen + 3, timeout=10)
-        rc522.cards = [card]
-        seen = len(rc522.frames)
-        wait_for(h, lambda: len(rc522.frames) > seen + 10, timeout=10)
+        for cards, polls in (([], 3), ([card], 10)):
+            rc522.cards = cards
+            until = len(rc522.frames) + polls
+            wait_for(h, lambda until=until: len(rc522.frames) > until)
     h.run_for(0.1)
     assert keys(h).count("reader.placed") == 1
     assert not h.fired("reader.removed")
