@@ -245,23 +245,6 @@ def test_check_refuses_two_devices_on_one_bus_place(installation, toml, says):
     assert says in str(caught.value)
 
 
-def test_run_refuses_the_same_two_readers_on_ce0(pins, harness):
-    """The runtime side of the check above: gpiozero's reservations say the same."""
-    Mfrc522Model(pins)
-    from museokit.core.config import load_installation
-    from museokit.sim.harness import Harness
-    inst = load_installation(write_installation(pins_dir := __import__("pathlib").Path(
-        __import__("tempfile").mkdtemp()), device("a", "tag_reader")))
-    del pins_dir
-    h = Harness(inst, backend="gpio")
-    try:
-        with pytest.raises(Exception) as caught:
-            h.runtime.backends["gpio"].open_input("b", "tag", None, lambda v, at=None: None)
-        assert "CE0 is already taken" in str(caught.value)
-    finally:
-        h.close()
-
-
 # -- MPR121 touch -----------------------------------------------------------------------------
 
 @pytest.fixture

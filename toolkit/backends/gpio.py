@@ -325,6 +325,8 @@ class GpioBackend(Backend):
             raise BackendError(f"{device_id}: a Raspberry Pi has no analog pins; wire the sensor "
                                'to an MCP3008 ADC and say board = "mcp3008" and pin = <its '
                                "channel, 0-7> in installation.toml")
+        gpio_parts.claim(self, "spi0 chip", device_id, ("spi0 strip",), gpio_parts.SPI0_STRIP_FIX,
+                         shared=True)
         chip = getattr(gpiozero, pin.board.upper())
         adc = self._open(device_id, pin, chip, channel=int(pin.name[2:]))
         return self._poll(PolledInput(self.loop, sink, adc, lambda: round(float(adc.value), 4),

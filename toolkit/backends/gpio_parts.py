@@ -27,6 +27,20 @@ log = logging.getLogger("museokit.gpio")
 CE_PINS = {"CE0": 8, "CE1": 7}
 SPIDEV_BUFSIZ = Path("/sys/module/spidev/parameters/bufsiz")
 DEFAULT_BUFSIZ = 4096
+SPI0_STRIP_FIX = ("a strip's DIN on SPI0 MOSI hears every transfer to the SPI0 chips and flickers: "
+                  "move it to GPIO20 (SPI1 MOSI, dtoverlay=spi1-1cs) and write pin = 20")
+
+
+def claim(backend: Backend, bus: str, device_id: str, clashes: tuple[str, ...], fix: str,
+          shared: bool = False) -> None:
+    """Note that `device_id` uses `bus` ("spi0 chip", "spi0 strip", "I2C address 0x5a");
+    refuse it when another device holds it (unless `shared`) or one of `clashes`: what
+    `museokit check` refuses first, on the file (gpio_serves)."""
+    claims: dict[str, str] = backend.__dict__.setdefault("bus_claims", {})
+    for other in (*clashes, *(() if shared else (bus,))):
+        if other in claims:
+            raise BackendError(f"{device_id}: {other} is already used by {claims[other]!r}; {fix}")
+    claims.setdefault(bus, device_id)
 
 
 def open_chip(backend: Backend, factory: Any, device_id: str, signal: str, pin: PinRef | None,
@@ -46,20 +60,24 @@ def strip(backend: Backend, device_id: str, pin: PinRef, params: dict[str, Any])
     if number not in SPI_STRIP_PINS:  # `museokit check` says it first, with the line
         raise BackendError(f"{device_id}: pixels on {pin} cannot be driven by SPI; wire DIN to "
                            "GPIO10 (SPI0 MOSI) and write pin = 10")
-    return SpiStrip(backend, device_id, count, order, int(params.get("spi_bits", 3)),
-                    SPI_STRIP_PINS[number])
+    bus = SPI_STRIP_PINS[number]
+    if bus == 0:
+        claim(backend, "spi0 strip", device_id, ("spi0 chip",), SPI0_STRIP_FIX)
+    return SpiStrip(backend, device_id, count, order, int(params.get("spi_bits", 3)), bus)
 
 
 def rc522(backend: Backend, factory: Any, device_id: str, reset: PinRef | None, sink: Sink,
           params: dict[str, Any]) -> ChipInput:
     """An RC522 on SPI0 `spi` (CE0/CE1), RST on `reset` (or tied to 3.3 V)."""
     ce = str(params.get("spi", "CE0"))
+    claim(backend, "spi0 chip", device_id, ("spi0 strip",), SPI0_STRIP_FIX, shared=True)
     try:
         spi = factory.spi(port=0, device=int(ce[2]))
     except GPIOPinInUse as exc:
-        raise BackendError(f"{device_id}: SPI0 {ce} is already taken by another device ({exc}); "
-                           "two devices cannot share a chip-select: put one on "
-                           f"{'CE1' if ce == 'CE0' else 'CE0'}") from None
+        raise BackendError(f"{device_id}: a pin of SPI0 {ce} is already taken ({exc}); two "
+                           "devices cannot share a chip-select (put one on "
+                           f"{'CE1' if ce == 'CE0' else 'CE0'}), nor a button or LED an SPI "
+                           "pin (GPIO7-11)") from None
     except (GPIOZeroError, OSError, ValueError) as exc:
         raise BackendError(f"{device_id}: cannot open SPI0 {ce} for the RC522: {exc}; turn SPI "
                            "on (raspi-config, Interface Options)") from None

@@ -13,6 +13,7 @@ from typing import Any
 
 from museokit.backends.chips.mpr121 import PADS, Mpr121
 from museokit.backends.chips.polling import ChipInput
+from museokit.backends.gpio_parts import claim
 from museokit.core.backend import Backend, BackendError, Sink
 
 log = logging.getLogger("museokit.gpio")
@@ -25,12 +26,14 @@ def mpr121(backend: Backend, device_id: str, sink: Sink, params: dict[str, Any])
     except ImportError:
         raise BackendError(f"{device_id}: the smbus2 package is missing: pip install "
                            "'museokit[gpio]'") from None
+    address = int(params.get("address", 0x5A))
+    claim(backend, f"I2C address {address:#04x}", device_id, (),
+          "give each MPR121 its own address with its ADDR pin (0x5B: to 3.3 V)")
     try:
         bus = smbus2.SMBus(I2C_BUS)
     except OSError as exc:
         raise BackendError(f"{device_id}: cannot open /dev/i2c-{I2C_BUS} ({exc}); turn I2C on "
                            "(raspi-config, Interface Options)") from None
-    address = int(params.get("address", 0x5A))
     chip = Mpr121(bus, address)
     stuck_after = float(params.get("recalibrate_after", 30.0))
     since = [0.0] * PADS
