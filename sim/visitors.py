@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from museokit.core.config import Installation
+from museokit.core.config import DeviceConfig, Installation
 from museokit.core.device import CommandError
 from museokit.sim.harness import Harness
 
@@ -70,6 +70,37 @@ def _touch(rng: random.Random, dev: str, stay: float) -> list[Step]:
 def _turn(rng: random.Random, dev: str, stay: float) -> list[Step]:
     return [(t, dev, "turn", str(rng.choice((-2, -1, 1, 1, 2, 3))))
             for t in _every(rng, 1.0, stay, 0.3, 3.0)]
+
+
+def _camera(dev: DeviceConfig) -> Gesture | None:
+    """A visitor in front of a camera: shows it a marker, a QR code, themselves in a zone
+    (injected at the trigger level: museokit.vision.visitor_sightings)."""
+    choices: list[list[str]] = []  # per trigger: what a visitor may show it
+    zones = list(dev.options.get("zones", {})) or ["frame"]
+    for trigger in dev.options.get("triggers", []):
+        kind = trigger.get("kind") if isinstance(trigger, dict) else None
+        if kind == "marker":
+            ids = [i for i in trigger.get("ids", []) if isinstance(i, int)] or list(range(50))
+            choices.append([f"marker {i}" for i in ids])
+        elif kind in ("presence", "motion"):
+            choices.append([f"{kind} {zone}" for zone in trigger.get("zones") or zones])
+        elif kind == "qr":
+            choices.append([f"qr visitor-{n}" for n in range(20)])
+    if not choices:
+        return None
+
+    def gesture(rng: random.Random, dev_id: str, stay: float) -> list[Step]:
+        seen = rng.choice(rng.choice(choices))
+        start = rng.uniform(0.5, max(1.0, stay / 2))
+        return [(start, dev_id, "show", seen),
+                (min(stay, start + rng.uniform(3, 40)), dev_id, "hide", seen)]
+
+    return gesture
+
+
+def gesture_of(dev: DeviceConfig) -> Gesture | None:
+    """How visitors play `dev`, or None if there is no model for it."""
+    return _camera(dev) if dev.kind == "camera" else GESTURES.get(dev.kind)
 
 
 def _every(rng: random.Random, start: float, end: float, low: float, high: float) -> list[float]:
@@ -132,15 +163,16 @@ def plan_day(installation: Installation, visitors: int, hours: float,
     rng = random.Random(seed)
     day = hours * 3600
     inputs = [d for d in installation.devices if d.cls.role == "input"]
-    untouched = [d.id for d in inputs if d.kind not in GESTURES]
-    playable = [d for d in inputs if d.kind in GESTURES]
+    gestures = {d.id: gesture_of(d) for d in inputs}
+    untouched = [d.id for d in inputs if gestures[d.id] is None]
+    playable = [(d, g) for d in inputs if (g := gestures[d.id]) is not None]
     plan: list[tuple[float, str, str, str | None]] = []
     for _ in range(visitors):
         arrival = rng.uniform(0, day)
         stay = rng.uniform(5, 90)
-        for dev in playable:
+        for dev, gesture in playable:
             if rng.random() < 0.85:  # not everyone touches everything
-                for dt, dev_id, action, arg in GESTURES[dev.kind](rng, dev.id, stay):
+                for dt, dev_id, action, arg in gesture(rng, dev.id, stay):
                     if arrival + dt < day:
                         plan.append((arrival + dt, dev_id, action, arg))
     plan.sort(key=lambda step: step[0])

@@ -180,6 +180,11 @@ class Runtime:
 
         values = self.visitor_values(device_id, action, arg)
         backend = self.backends.get(self.device_backend.get(device_id, ""))
+        device = self.devices[device_id]
+        if device.ctx.simulated and device_id not in getattr(backend, "inputs", {}):
+            for value in values:  # a device with no input pin (a camera) takes them itself
+                device.on_input(value)
+            return
         if not isinstance(backend, SimBackend):
             raise CommandError(f"{device_id} is on the {self.device_backend.get(device_id)} "
                                "backend; only simulated devices can be played")

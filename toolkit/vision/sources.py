@@ -240,7 +240,11 @@ def open_source(spec: Any, folder: Path | None, size: tuple[int, int]) -> FrameS
     if text == "picamera":
         return PiCameraSource(size)
     path = Path(text).expanduser()
-    return VideoFileSource(path if path.is_absolute() or folder is None else folder / path)
+    path = path if path.is_absolute() or folder is None else folder / path
+    if path.suffix == ".py":  # a script that draws the visit (museokit.vision.script_source)
+        from museokit.vision.script_source import script_source
+        return script_source(path, size)
+    return VideoFileSource(path)
 
 
 def describe_spec(spec: Any) -> str | None:
@@ -249,7 +253,8 @@ def describe_spec(spec: Any) -> str | None:
         return (f"expected a webcam number (0), \"picamera\" or a video file, got {spec!r}")
     if isinstance(spec, str) and not (spec.isdigit() or spec.startswith(("usb:", "/dev/"))
                                       or spec == "picamera"
-                                      or Path(spec).suffix.lower() in VIDEO_SUFFIXES):
+                                      or Path(spec).suffix.lower() in (*VIDEO_SUFFIXES, ".py")):
         return (f"{spec!r} is not a camera: use a webcam number (0 or \"usb:0\"), \"picamera\", "
-                f"or a video file ending in {', '.join(VIDEO_SUFFIXES[:3])}...")
+                f"a video file ending in {', '.join(VIDEO_SUFFIXES[:3])}..., or a .py script that "
+                "draws one (sim_source)")
     return None
