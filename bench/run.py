@@ -17,6 +17,7 @@ import bench_gpio
 import bench_latency
 import bench_media
 import bench_mqtt
+import bench_parts
 import bench_serial
 import bench_startup
 import bench_vision
@@ -24,7 +25,7 @@ from _common import Result, report
 
 BENCHES = {"bus": bench_bus, "latency": bench_latency, "day": bench_gallery_day,
            "startup": bench_startup, "serial": bench_serial, "vision": bench_vision,
-           "gpio": bench_gpio, "media": bench_media, "mqtt": bench_mqtt}
+           "gpio": bench_gpio, "media": bench_media, "mqtt": bench_mqtt, "parts": bench_parts}
 
 
 def main(argv: list[str]) -> int:

@@ -100,11 +100,13 @@ def rc522(backend: Backend, factory: Any, device_id: str, reset: PinRef | None, 
         chip.init()
 
     def read() -> str | None:
-        chip.version()  # an unplugged chip reads 0x00, which would look like "no tag"
         try:
-            return chip.read_uid()
+            uid = chip.read_uid()
         except Collision:
             raise Unsure() from None
+        if uid is None:
+            chip.version()  # an unplugged chip reads as "no tag" too: ChipSilent tells them apart
+        return uid
 
     def close() -> None:
         spi.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -48,7 +49,11 @@ class ChipInput(InputChannel):
 
     def _run(self) -> None:
         last: Any = None
+        due = time.monotonic()
         while True:
+            # Reads start every `interval` s however long each takes, so a tag waits at
+            # most one interval plus one read.
+            due = max(due + self.interval, time.monotonic())
             try:
                 if not self.online:
                     self.start()
@@ -65,7 +70,7 @@ class ChipInput(InputChannel):
             if value != last:
                 last = value
                 self.backend.loop.call_soon_threadsafe(self.deliver, value)
-            if self._stop.wait(self.interval):
+            if self._stop.wait(max(0.0, due - time.monotonic())):
                 return
 
     def _went(self, online: bool, reason: str) -> None:
