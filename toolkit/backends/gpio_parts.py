@@ -49,6 +49,10 @@ def open_chip(backend: Backend, factory: Any, device_id: str, signal: str, pin: 
         from museokit.backends.gpio_touch import mpr121
         touch: ChipInput = mpr121(backend, device_id, sink, params)
         return touch
+    if params.get("reader") == "hid":
+        from museokit.backends.gpio_hid import hid_reader
+        hid: ChipInput = hid_reader(backend, device_id, sink, params)
+        return hid
     return rc522(backend, factory, device_id, pin, sink, params)
 
 

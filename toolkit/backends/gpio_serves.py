@@ -49,9 +49,10 @@ def check_device(cls: type, device: DeviceConfig, opts: dict[str, Any]) -> list[
     """Problems of one device on the Pi, as (key, message)."""
     if device.kind == "pixels":
         return _strip(device)
-    if device.kind == "tag_reader" and options(device).get("reader", "rc522") != "rc522":
-        return [("reader", f"reader {options(device)['reader']!r} is not on the gpio backend yet; "
-                 'use an RC522 (reader = "rc522", on SPI0)')]
+    if device.kind == "tag_reader" and options(device).get("reader") == "hid" \
+            and not options(device).get("device"):
+        return [("reader", 'reader = "hid" needs device = "<its name in /dev/input/by-id>" '
+                 "(`ls /dev/input/by-id` lists them; part of the name is enough)")]
     return []
 
 

@@ -12,7 +12,9 @@ tag id (what a rule matches on); the name is in the state, and in
 On a Raspberry Pi (the gpio backend) the reader is an RC522 on SPI0: its SDA to CE0
 (GPIO8) or CE1 (GPIO7, `spi = "CE1"`), and `pin` is its RST pin (leave it out if RST
 is tied to 3.3 V). It is read every `poll` seconds; a reader that stops answering
-makes the device `offline`, and `online` again when it is back.
+makes the device `offline`, and `online` again when it is back. A USB reader that
+types the id (`reader = "hid"`, `device` = its /dev/input/by-id name) is grabbed, so its
+digits never reach the kiosk; what it types that is not a whole id is dropped.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ class TagReader(Device):
                                 "tag that flickers out of range is not reported", min=0, max=10),
         "tags": Option(dict, {}, 'friendly names for tag ids: tags = {"04A3B2" = "owl"}',
                        item=str),
-        "reader": Option(str, "rc522", "the reader chip on the Pi", choices=("rc522",)),
+        "reader": Option(str, "rc522", "the reader: rc522 (on SPI0) or hid (a USB reader that "
+                         "types the id, through evdev)", choices=("rc522", "hid")),
+        "device": Option(str, "", "a hid reader's name in /dev/input/by-id (or part of it)"),
         "spi": Option(str, "CE0", "the SPI0 chip-select the RC522's SDA is wired to",
                       choices=("CE0", "CE1")),
         "poll": Option(float, 0.1, "seconds between two reads of the reader", min=0.02, max=5),
@@ -43,7 +47,7 @@ class TagReader(Device):
 
     def open(self) -> None:
         self.channel: InputChannel = self.open_input(
-            "tag", **{key: self.opts[key] for key in ("reader", "spi", "poll")})
+            "tag", **{key: self.opts[key] for key in ("reader", "spi", "poll", "device")})
         self._names = {tag_id.upper(): name for tag_id, name in self.opts["tags"].items()}
         self._tag: str | None = None
         self._removing = False
