@@ -29,7 +29,7 @@ def typed(text: str, start: float = 100.0, gap: float = 0.004) -> list[InputEven
     """What a reader sends for `text`: key down and key up for each character."""
     events, t = [], start
     for char in text:
-        sec, usec = int(t), int(round(t % 1 * 1e6))
+        sec, usec = int(t), round(t % 1 * 1e6)
         events += [InputEvent(sec, usec, ecodes.EV_KEY, KEYS[char], 1),
                    InputEvent(sec, usec, ecodes.EV_KEY, KEYS[char], 0),
                    InputEvent(sec, usec, ecodes.EV_SYN, 0, 0)]
