@@ -164,7 +164,7 @@ class NodePanel:
         if device.kind == "encoder":
             return Row(device, [ui.PushButton(f"{dev_id} turn {label}", label,
                                               partial(act, dev_id, "turn", steps))
-                                for label, steps in (("◀ turn back", "-1"), ("turn ▶", "1"))])
+                                for label, steps in (("< turn back", "-1"), ("turn >", "1"))])
         if device.id == STATES_ID:
             return Row(device, [
                 ui.PushButton(f"goto {s}", s, partial(self.session.command, f"states.goto {s}"),
