@@ -98,3 +98,32 @@ def test_touch_and_turn_over_mqtt(mosquitto, node, tmp_path):
     wait_for(lambda: devices["pads"].touched == ["owl"], what="the owl pad touched")
     wait_for(lambda: devices["knob"].position == 2, what="the knob turned")
     wait_for(lambda: devices["cam"].label == "visitors", what="the camera shown a marker")
+
+
+def test_the_headless_console_plays_the_new_kinds(tmp_path):
+    """Typed lines, as in `museokit sim PATH --headless`: pads, the reader, the knob-free
+    tag table and the cabinet's camera."""
+    from tests.test_cli import MUSEOKIT
+    folder = tmp_path / "table"
+    shutil.copytree(TAG_TABLE, folder)
+    lines = "tag reader 04A3B2C1\ntouch pads object\nrelease pads object\nquit\n"
+    done = subprocess.run([MUSEOKIT, "sim", str(folder), "--headless"], input=lines, text=True,
+                          capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    for seen in ("reader.placed 04A3B2C1", "pads.touched object", "voice.started sounds/owl.wav",
+                 "pads.released object"):
+        assert seen in done.stdout, done.stdout
+    proc = subprocess.Popen([MUSEOKIT, "sim", str(CABINET), "--headless"], text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    while " ready" not in proc.stdout.readline():
+        assert proc.poll() is None
+    proc.stdin.write('show cam "marker 23"\n')
+    proc.stdin.flush()
+    for line in proc.stdout:  # the marker is placed once seen for place_after (0.2 s)
+        if "cam.marker_placed 23" in line:
+            break
+    proc.stdin.write("quit\n")
+    proc.stdin.flush()
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in err, err

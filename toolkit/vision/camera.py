@@ -187,6 +187,8 @@ class Camera(Device):
 
     # -- driver hooks, on the loop thread ---------------------------------------------------
     def on_processed(self, processed: Processed | None) -> None:
+        if self._visitors is not None:  # a frame still in flight when visitors took over
+            return
         if processed is None:
             self._bad_frame()
             return
@@ -232,6 +234,8 @@ class Camera(Device):
         self._visitors.apply(action, sighting)
 
     def on_unavailable(self, reason: str, hint: str) -> None:
+        if self._visitors is not None:
+            return
         if not self._complained:
             self._complained = True
             log.error("camera %r: %s — %s; retrying every %gs, the rest of the installation "
@@ -242,6 +246,8 @@ class Camera(Device):
         self.set_online(False, reason)
 
     def on_frames(self) -> None:
+        if self._visitors is not None:
+            return
         if self._complained:
             log.info("camera %r: frames are coming in again", self.id)
         self._complained = False
