@@ -125,5 +125,5 @@ def test_the_headless_console_plays_the_new_kinds(tmp_path):
             break
     proc.stdin.write("quit\n")
     proc.stdin.flush()
-    out, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0 and "Traceback" not in err, err
