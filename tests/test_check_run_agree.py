@@ -82,6 +82,8 @@ BROKEN = [
     ("tag-table", ("", device("more", "touch", "address = 0x5A")), "two devices on I2C address 0x5a"),
     ("tag-table", ("", device("door", "button", "pin = 9")), "GPIO9 is SPI0 MISO"),
     ("tag-table", ("", device("ring", "pixels", "pin = 10")), "wire it to GPIO20"),
+    ("tag-table", ("", device("nfc", "tag_reader", 'reader = "pn532"')
+                   + device("nfc2", "tag_reader", 'reader = "pn532"')), "two devices on I2C address 0x24"),
 ]
 
 

@@ -318,3 +318,48 @@ def test_a_knob_turned_reports_each_step_with_its_direction(pins, harness):
 
 def test_encode_is_the_same_for_one_pixel_as_the_table_says():
     assert encode([(0, 0, 0)], "GRB", 3)[:9] == bytes([0x92, 0x49, 0x24]) * 3
+
+
+# -- PN532 ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def pn532(monkeypatch, pins):
+    from tests.chips.pn532_model import Pn532Bus
+    chip = Pn532Bus()
+    monkeypatch.setattr(smbus2, "SMBus", lambda bus: chip)
+    return chip
+
+
+PN532 = device("reader", "tag_reader", 'reader = "pn532"\npoll = 0.02\nremoval_delay = 0.3')
+
+
+def test_a_pn532_reads_cards_over_i2c(pn532, harness):
+    h = gpio(harness, PN532)
+    pn532.cards = [bytes.fromhex("04112233445566")]
+    wait_for(h, lambda: h.fired("reader.placed"))
+    assert h.events("reader.placed")[0].value == "04112233445566"
+    assert pn532.commands[:3] == [0x02, 0x14, 0x32]  # firmware, SAM, one passive try
+    pn532.garble_next = True  # a damaged answer changes nothing
+    seen = len(pn532.commands)
+    wait_for(h, lambda: len(pn532.commands) > seen + 5)
+    assert len(h.events("reader.placed")) == 1 and not h.fired("reader.removed")
+    pn532.cards = []
+    wait_for(h, lambda: h.fired("reader.removed"))
+
+
+def test_a_pn532_unplugged_goes_offline_and_online(pn532, harness):
+    h = gpio(harness, PN532)
+    wait_for(h, lambda: 0x4A in pn532.commands)
+    pn532.connected = False
+    wait_for(h, lambda: h.fired("reader.offline"))
+    assert "PN532 at I2C address 0x24" in h.events("reader.offline")[0].value
+    pn532.connected = True
+    wait_for(h, lambda: h.fired("reader.online"))
+    pn532.cards = [bytes.fromhex("DEADBEEF")]
+    wait_for(h, lambda: h.fired("reader.placed"))
+
+
+def test_a_pn532_and_an_mpr121_share_the_bus_but_not_two_pn532s(installation):
+    installation(PN532 + device("pads", "touch"))
+    with pytest.raises(InstallationError, match="two devices on I2C address 0x24"):
+        installation(PN532 + device("other", "tag_reader", 'reader = "pn532"'))

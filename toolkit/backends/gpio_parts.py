@@ -49,6 +49,10 @@ def open_chip(backend: Backend, factory: Any, device_id: str, signal: str, pin: 
         from museokit.backends.gpio_touch import mpr121
         touch: ChipInput = mpr121(backend, device_id, sink, params)
         return touch
+    if params.get("reader") == "pn532":
+        from museokit.backends.gpio_pn532 import pn532
+        nfc: ChipInput = pn532(backend, device_id, sink, params)
+        return nfc
     if params.get("reader") == "hid":
         from museokit.backends.gpio_hid import hid_reader
         hid: ChipInput = hid_reader(backend, device_id, sink, params)

@@ -10,7 +10,7 @@ Buses on the header (BCM numbers):
 
     SPI0   SCLK 11, MOSI 10, MISO 9, CE0 8, CE1 7   RC522 readers, an MCP3008, a strip's DIN
     SPI1   MOSI 20 (dtoverlay=spi1-1cs)             a strip beside SPI0 chips
-    I2C1   SDA 2, SCL 3                             MPR121 touch controllers (0x5A-0x5D)
+    I2C1   SDA 2, SCL 3                             MPR121 touch (0x5A-0x5D), a PN532 (0x24)
     PWM    GPIO18/12 (channel 0), 13/19 (channel 1)  rpi_ws281x strips, Pi 4 and older
 """
 
@@ -109,14 +109,20 @@ def check_together(cls: type, devices: list[DeviceConfig],
     addresses: dict[int, str] = {}
     i2c = None
     for device in devices:
-        if device.kind != "touch":
+        if device.kind == "touch":
+            address = int(options(device).get("address", 0x5A))
+        elif device.kind == "tag_reader" and options(device).get("reader") == "pn532":
+            address = 0x24
+        else:
             continue
         i2c = i2c or device.id
-        address = int(options(device).get("address", 0x5A))
         if address in addresses:
-            problems.append((device.id, "address", f"two devices on I2C address {address:#04x}: "
-                             f"{addresses[address]!r} already answers there; wire this MPR121's "
-                             "ADDR pin to 3.3 V (0x5B), SDA (0x5C) or SCL (0x5D) and say so"))
+            key = "address" if device.kind == "touch" else "reader"
+            problems.append((device.id, key, f"two devices on I2C address {address:#04x}: "
+                             f"{addresses[address]!r} already answers there; "
+                             + ("a PN532 is always 0x24: one per I2C bus" if address == 0x24 else
+                                "wire this MPR121's ADDR pin to 3.3 V (0x5B), SDA (0x5C) or SCL "
+                                "(0x5D) and say so")))
         else:
             addresses[address] = device.id
     for device in devices:

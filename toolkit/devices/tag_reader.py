@@ -11,7 +11,8 @@ tag id (what a rule matches on); the name is in the state, and in
 
 On a Raspberry Pi (the gpio backend) the reader is an RC522 on SPI0: its SDA to CE0
 (GPIO8) or CE1 (GPIO7, `spi = "CE1"`), and `pin` is its RST pin (leave it out if RST
-is tied to 3.3 V). It is read every `poll` seconds; a reader that stops answering
+is tied to 3.3 V); `reader = "pn532"` is a PN532 on I2C1 (address 0x24). It is read
+every `poll` seconds; a reader that stops answering
 makes the device `offline`, and `online` again when it is back. A USB reader that
 types the id (`reader = "hid"`, `device` = its /dev/input/by-id name) is grabbed, so its
 digits never reach the kiosk; what it types that is not a whole id is dropped.
@@ -37,8 +38,9 @@ class TagReader(Device):
                                 "tag that flickers out of range is not reported", min=0, max=10),
         "tags": Option(dict, {}, 'friendly names for tag ids: tags = {"04A3B2" = "owl"}',
                        item=str),
-        "reader": Option(str, "rc522", "the reader: rc522 (on SPI0) or hid (a USB reader that "
-                         "types the id, through evdev)", choices=("rc522", "hid")),
+        "reader": Option(str, "rc522", "the reader: rc522 (on SPI0), pn532 (on I2C) or hid (a "
+                         "USB reader that types the id, through evdev)",
+                         choices=("rc522", "pn532", "hid")),
         "device": Option(str, "", "a hid reader's name in /dev/input/by-id (or part of it)"),
         "spi": Option(str, "CE0", "the SPI0 chip-select the RC522's SDA is wired to",
                       choices=("CE0", "CE1")),
