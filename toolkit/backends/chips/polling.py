@@ -60,8 +60,10 @@ class ChipInput(InputChannel):
                 value = self.read()
             except Unsure:
                 value = last
-            except (ChipSilent, OSError) as exc:
-                self._went(False, f"{self.what} does not answer ({exc})")
+            except Exception as exc:  # a driver's bug, too, must not end the thread silently
+                silent = isinstance(exc, ChipSilent | OSError)
+                self._went(False, f"{self.what} does not answer ({exc})" if silent else
+                           f"{self.what} failed: {type(exc).__name__}: {exc}")
                 if self._stop.wait(max(self.interval, 0.5)):
                     return
                 continue
