@@ -363,3 +363,18 @@ def test_a_pn532_and_an_mpr121_share_the_bus_but_not_two_pn532s(installation):
     installation(PN532 + device("pads", "touch"))
     with pytest.raises(InstallationError, match="two devices on I2C address 0x24"):
         installation(PN532 + device("other", "tag_reader", 'reader = "pn532"'))
+
+
+def test_the_pwm_method_without_rpi_ws281x_says_what_to_install(spi, harness, monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_ws281x(name, *args, **kwargs):
+        if name == "rpi_ws281x":
+            raise ImportError("No module named 'rpi_ws281x'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ws281x)
+    with pytest.raises(StartError) as caught:
+        gpio(harness, device("ring", "pixels", 'pin = 18\nmethod = "pwm"'))
+    assert "pip install rpi_ws281x" in str(caught.value) and "\n" not in str(caught.value)
