@@ -254,8 +254,12 @@ def test_closing_the_window_while_recording_ends_cleanly_and_saves(display, tmp_
     assert replayed.returncode == 0, replayed.stdout
 
 
-def test_an_absent_webcam_says_so_where_the_feed_would_be(display):
-    shown = Shown([session_of(REPO / "installations" / "cabinet-of-curiosities")])
+def test_an_absent_webcam_says_so_where_the_feed_would_be(display, tmp_path):
+    folder = tmp_path / "cabinet"
+    shutil.copytree(REPO / "installations" / "cabinet-of-curiosities", folder)
+    toml = folder / "installation.toml"
+    toml.write_text(toml.read_text().replace('"scenarios/make_video.py"', '"scenarios/gone.avi"'))
+    shown = Shown([session_of(folder)])
     try:
         camera = shown.sessions[0].runtime.devices["cam"]
         shown.until(lambda: not camera.is_online, "the camera to go offline (its video is not there)")
