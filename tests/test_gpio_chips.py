@@ -378,3 +378,33 @@ def test_the_pwm_method_without_rpi_ws281x_says_what_to_install(spi, harness, mo
     with pytest.raises(StartError) as caught:
         gpio(harness, device("ring", "pixels", 'pin = 18\nmethod = "pwm"'))
     assert "pip install rpi_ws281x" in str(caught.value) and "\n" not in str(caught.value)
+
+
+# -- NDEF text records ------------------------------------------------------------------------
+
+def test_a_tag_known_by_its_ndef_text_record(rc522, harness):
+    h = gpio(harness, device("reader", "tag_reader", 'poll = 0.02\nid_from = "text"\n'
+                             'removal_delay = 0.3\ntags = {"owl-1911" = "owl"}'))
+    rc522.place("04112233445566", text="owl-1911")
+    wait_for(h, lambda: h.fired("reader.placed"))
+    assert h.events("reader.placed")[0].value == "owl-1911"
+    assert h.device("reader").tag_name == "owl"
+    reads = sum(1 for f in rc522.frames if f[0] == 0x30)
+    seen = len(rc522.frames)
+    wait_for(h, lambda: len(rc522.frames) > seen + 30)  # polled on: the text is not read again
+    assert sum(1 for f in rc522.frames if f[0] == 0x30) == reads
+    rc522.take()
+    wait_for(h, lambda: h.fired("reader.removed"))
+    rc522.place("DEADBEEF")  # a blank tag: known by its UID
+    wait_for(h, lambda: len(h.events("reader.placed")) == 2)
+    assert h.events("reader.placed")[1].value == "DEADBEEF"
+
+
+def test_ndef_text_records_in_utf8_and_with_long_messages():
+    from museokit.backends.chips.ndef import first_text, ndef_message
+    from tests.chips.mfrc522_model import ntag_with_text
+    memory = ntag_with_text("Hibou — chouette effraie, 1911", lang="fr")[16:]
+    assert first_text(ndef_message(memory)) == "Hibou — chouette effraie, 1911"
+    assert ndef_message(bytes([0x00, 0x00, 0xFE])) is None  # nulls then the terminator: empty
+    uri_then_text = bytes([0x91, 0x01, 0x02]) + b"U\x04x" + bytes([0x51, 0x01, 0x04]) + b"T\x02enA"
+    assert first_text(uri_then_text) == "A"

@@ -36,6 +36,8 @@ class Card:
     uid: bytes
     state: str = "idle"   # idle, ready, active, halt
     level: int = 0         # cascade level reached while ready
+    #: A Type 2 tag's memory from page 0 (NTAG213: 45 pages of 4 bytes).
+    memory: bytes = bytes(180)
 
     def parts(self) -> list[list[int]]:
         """The UID as the anticollision loop sends it, one 4-byte part per cascade level."""
@@ -158,6 +160,13 @@ class Mfrc522Model(SpiChip):
                     sak = [0x04] if more else [0x08]
                     return sak + crc_a(sak)
             return None
+        if len(frame) == 4 and frame[0] == 0x30 and crc_a(frame[:2]) == frame[2:]:
+            active = [c for c in cards if c.state == "active"]
+            if not active:
+                return None
+            memory, start = active[0].memory, frame[1] * 4
+            data = [memory[(start + i) % len(memory)] for i in range(16)]  # wraps, as NTAGs do
+            return data + crc_a(data)
         if frame[:2] == [0x50, 0x00] and crc_a(frame[:2]) == frame[2:]:
             for card in cards:
                 if card.state == "active":
@@ -166,8 +175,10 @@ class Mfrc522Model(SpiChip):
         return None
 
     # -- what a test does to it ---------------------------------------------------------
-    def place(self, uid: str) -> Card:
+    def place(self, uid: str, text: str | None = None) -> Card:
         card = Card(bytes.fromhex(uid))
+        if text is not None:
+            card.memory = ntag_with_text(text)
         self.cards.append(card)
         return card
 
@@ -180,3 +191,12 @@ class Mfrc522Model(SpiChip):
     def plug(self) -> None:
         self.connected = True
         self.power_on()
+
+
+def ntag_with_text(text: str, lang: str = "en") -> bytes:
+    """An NTAG213's memory holding one NDEF text record, as NFC Tools or Museum in a Box write it."""
+    payload = bytes([len(lang)]) + lang.encode() + text.encode("utf-8")
+    record = bytes([0xD1, 0x01, len(payload)]) + b"T" + payload  # MB ME SR, TNF well-known
+    tlv = bytes([0x03, len(record)]) + record + b"\xfe"
+    pages = bytes(12) + bytes([0xE1, 0x10, 0x12, 0x00])  # UID/lock pages, capability container
+    return (pages + tlv + bytes(180))[:180]

@@ -107,14 +107,20 @@ def rc522(backend: Backend, factory: Any, device_id: str, reset: PinRef | None, 
             rst.on()
         chip.init()
 
+    texts: dict[str, str | None] | None = {} if params.get("id_from") == "text" else None
+
     def read() -> str | None:
         try:
-            uid = chip.read_uid()
+            tag = chip.read_tag(texts)
         except Collision:
             raise Unsure() from None
-        if uid is None:
+        if tag is None:
+            if texts:
+                texts.clear()  # read the text afresh next time: it may have been rewritten
             chip.version()  # an unplugged chip reads as "no tag" too: ChipSilent tells them apart
-        return uid
+            return None
+        uid, text = tag
+        return text or uid
 
     def close() -> None:
         spi.close()

@@ -53,6 +53,10 @@ def check_device(cls: type, device: DeviceConfig, opts: dict[str, Any]) -> list[
             and not options(device).get("device"):
         return [("reader", 'reader = "hid" needs device = "<its name in /dev/input/by-id>" '
                  "(`ls /dev/input/by-id` lists them; part of the name is enough)")]
+    if device.kind == "tag_reader" and options(device).get("id_from") == "text" \
+            and options(device).get("reader", "rc522") != "rc522":
+        return [("id_from", 'id_from = "text" (NDEF text records) is read through an RC522 only; '
+                 'use reader = "rc522" or id_from = "uid"')]
     return []
 
 

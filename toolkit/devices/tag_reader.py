@@ -45,11 +45,14 @@ class TagReader(Device):
         "spi": Option(str, "CE0", "the SPI0 chip-select the RC522's SDA is wired to",
                       choices=("CE0", "CE1")),
         "poll": Option(float, 0.1, "seconds between two reads of the reader", min=0.02, max=5),
+        "id_from": Option(str, "uid", "uid: a tag is known by its UID; text: by the text of its "
+                          "first NDEF text record (as Museum in a Box writes object ids), its UID "
+                          "if it has none (RC522, NTAG/Ultralight tags)", choices=("uid", "text")),
     }
 
     def open(self) -> None:
         self.channel: InputChannel = self.open_input(
-            "tag", **{key: self.opts[key] for key in ("reader", "spi", "poll", "device")})
+            "tag", **{key: self.opts[key] for key in ("reader", "spi", "poll", "device", "id_from")})
         self._names = {tag_id.upper(): name for tag_id, name in self.opts["tags"].items()}
         self._tag: str | None = None
         self._removing = False

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 
 from museokit.backends.chips import ChipSilent
+from museokit.backends.chips.ndef import FIRST_PAGE, first_text, message_length, ndef_message
 
 Transfer = Callable[[list[int]], list[int]]
 
@@ -36,7 +37,7 @@ RX_IRQ, IDLE_IRQ, TIMER_IRQ = 0x20, 0x10, 0x01
 # ErrorReg bits that spoil a frame: buffer overflow, collision, parity, protocol.
 COLL_ERR, FRAME_ERRORS = 0x08, 0x13
 # ISO 14443-3 commands.
-WUPA, HLTA, CASCADE_TAG = 0x52, 0x50, 0x88
+WUPA, HLTA, CASCADE_TAG, READ = 0x52, 0x50, 0x88, 0x30
 SELECT = (0x93, 0x95, 0x97)
 
 #: How long a transceive may take before the chip's own timer has surely fired.
@@ -127,6 +128,12 @@ class Mfrc522:
     # -- cards --------------------------------------------------------------------------
     def read_uid(self) -> str | None:
         """The UID of the card on the reader (upper-case hex), or None."""
+        tag = self.read_tag(None)
+        return None if tag is None else tag[0]
+
+    def read_tag(self, texts: dict[str, str | None] | None) -> tuple[str, str | None] | None:
+        """(UID, the text of its first NDEF text record), or None. The text is read only when
+        `texts` (UID -> text, kept by the caller while the tag stays) does not have it yet."""
         atqa = self.transceive([WUPA], last_bits=7)
         if atqa is None or len(atqa) != 2:
             return None
@@ -148,9 +155,33 @@ class Mfrc522:
             break
         else:
             return None
+        hex_uid = "".join(f"{b:02X}" for b in uid)
+        if texts is not None and hex_uid not in texts:
+            texts[hex_uid] = self.read_text()
         halt = [HLTA, 0x00]
         self.transceive(halt + crc_a(halt))  # a halted card answers only the next WUPA
-        return "".join(f"{b:02X}" for b in uid)
+        return hex_uid, None if texts is None else texts[hex_uid]
+
+    def read_pages(self, page: int) -> bytes | None:
+        """Four pages (16 bytes) of a Type 2 tag from `page`, or None."""
+        frame = [READ, page]
+        answer = self.transceive(frame + crc_a(frame))
+        if answer is None or len(answer) != 18 or crc_a(answer[:16]) != answer[16:]:
+            return None
+        return bytes(answer[:16])
+
+    def read_text(self, limit: int = 256) -> str | None:
+        """The first NDEF text record of the selected card (a Type 2 tag), or None."""
+        memory = b""
+        need: int | None = 16
+        while need is not None and len(memory) < min(need, limit):
+            chunk = self.read_pages(FIRST_PAGE + len(memory) // 4)
+            if chunk is None:
+                return None
+            memory += chunk
+            need = message_length(memory)
+        message = ndef_message(memory)
+        return None if message is None else first_text(message)
 
 
 def crc_a(data: list[int]) -> list[int]:
