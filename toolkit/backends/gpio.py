@@ -24,6 +24,8 @@ NO_GPIO = ("no GPIO here: this machine is not a Raspberry Pi (gpiozero found no 
 
 class GpioBackend(Backend):
     name = "gpio"
+    wiring = ("the Raspberry Pi's own header, pins by BCM number: `pin = 17`, `\"GPIO17\"` "
+              "or `\"BOARD11\"` (header pin 11); the Pi's pins take 3.3 V, never 5 V")
     input_signals = gpio_serves.INPUT_SIGNALS
     output_signals = gpio_serves.OUTPUT_SIGNALS
 
