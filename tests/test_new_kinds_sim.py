@@ -127,3 +127,12 @@ def test_the_headless_console_plays_the_new_kinds(tmp_path):
     proc.stdin.flush()
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0 and "Traceback" not in err, err
+
+
+def test_remote_touch_pads_and_knobs_read_the_state_their_node_publishes():
+    from museokit.net.remote import READS
+    touch, knob = READS["touch"], READS["encoder"]
+    state = {"label": "touched", "touched": ["owl", 5]}
+    assert touch["touched"](state, {}) == ["owl", 5] and touch["is_active"](state, {})
+    assert not touch["is_active"]({"touched": []}, {})
+    assert knob["position"]({"position": -3}, {}) == -3 and knob["value"]({}, {}) == 0

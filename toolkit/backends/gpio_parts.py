@@ -220,7 +220,8 @@ def ws281x(backend: Backend, device_id: str, pin: PinRef, count: int, order: str
         raise BackendError(f"{device_id}: method = \"pwm\" needs rpi_ws281x: pip install "
                            "rpi_ws281x (and run as root), or use method = \"spi\" on GPIO10") from None
     number = int(pin.name[4:])
-    strip_type = getattr(rpi_ws281x, f"WS2811_STRIP_{order[:3]}")
+    # rpi_ws281x names its colour orders WS2811_STRIP_GRB... and SK6812_STRIP_GRBW...
+    strip_type = getattr(rpi_ws281x, f"{'SK6812' if len(order) == 4 else 'WS2811'}_STRIP_{order}")
     strip = rpi_ws281x.PixelStrip(count, number, 800_000, 10, False, 255,
                                   1 if number in (13, 19) else 0, strip_type)
     try:
