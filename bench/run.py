@@ -19,6 +19,7 @@ import bench_latency
 import bench_log
 import bench_media
 import bench_mqtt
+import bench_parts
 import bench_serial
 import bench_startup
 import bench_vision
@@ -27,7 +28,7 @@ from _common import Result, report
 BENCHES = {"bus": bench_bus, "latency": bench_latency, "day": bench_gallery_day,
            "startup": bench_startup, "serial": bench_serial, "vision": bench_vision,
            "gpio": bench_gpio, "media": bench_media, "mqtt": bench_mqtt,
-           "dashboard": bench_dashboard, "log": bench_log}
+           "dashboard": bench_dashboard, "log": bench_log, "parts": bench_parts}
 
 
 def main(argv: list[str]) -> int:

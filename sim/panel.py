@@ -159,6 +159,12 @@ class NodePanel:
             return Row(device, [self._slider(device)])
         if device.kind == "tag_reader":
             return Row(device, self._cards(device))
+        if device.kind == "touch":
+            return Row(device, self._pads(device))
+        if device.kind == "encoder":
+            return Row(device, [ui.PushButton(f"{dev_id} turn {label}", label,
+                                              partial(act, dev_id, "turn", steps))
+                                for label, steps in (("< turn back", "-1"), ("turn >", "1"))])
         if device.id == STATES_ID:
             return Row(device, [
                 ui.PushButton(f"goto {s}", s, partial(self.session.command, f"states.goto {s}"),
@@ -202,6 +208,22 @@ class NodePanel:
                                    lambda: self.session.act(dev_id, "tag", "none")))
         return cards
 
+    def _pads(self, device: Device) -> list[ui.Control]:
+        """A button per named pad (the first four when none is named): click to touch it,
+        click again to let go."""
+        dev_id = device.id
+        names = {int(n): name for name, n in (device.opts.get("pads") or {}).items()}
+        pads = sorted(names) or [0, 1, 2, 3]
+
+        def pad(number: int) -> Callable[[], None]:
+            def toggle() -> None:
+                held = number in _pad_numbers(device)
+                self.session.act(dev_id, "release" if held else "touch", str(number))
+            return toggle
+
+        return [ui.PushButton(f"{dev_id} pad {n}", str(names.get(n, f"pad {n}")), pad(n),
+                              lit=partial(lambda n: n in _pad_numbers(device), n)) for n in pads]
+
     # -- drawing ---------------------------------------------------------------------------
     def layout(self, rect: pygame.Rect, theme: ui.Theme) -> None:
         self.rect = rect
@@ -238,6 +260,11 @@ class NodePanel:
 
 
 Drawing = Callable[[pygame.Surface, pygame.Rect, ui.Theme], None]
+
+
+def _pad_numbers(device: Device) -> list[int]:
+    names = {name: int(n) for name, n in (device.opts.get("pads") or {}).items()}
+    return [names[p] if isinstance(p, str) else int(p) for p in device.state.get("touched") or []]
 
 
 def _output_drawing(runtime: Runtime, device: Device) -> Drawing:

@@ -23,7 +23,7 @@ from datetime import time as dt_time
 from typing import Any
 
 from museokit.core.clock import VirtualClock
-from museokit.core.config import Installation
+from museokit.core.config import DeviceConfig, Installation
 from museokit.core.device import CommandError
 from museokit.core.runtime import Runtime
 from museokit.sim.harness import Harness
@@ -65,6 +65,50 @@ def _tag(rng: random.Random, dev: str, stay: float) -> list[Step]:
     return [(placed, dev, "tag", tag), (min(stay, placed + rng.uniform(2, 30)), dev, "tag", "none")]
 
 
+def _touch(rng: random.Random, dev: str, stay: float) -> list[Step]:
+    steps: list[Step] = []
+    for t in _every(rng, 1.0, stay, 2.0, 10.0):
+        pad = str(rng.randrange(4))
+        steps += [(t, dev, "touch", pad), (min(stay, t + rng.uniform(0.2, 3.0)), dev, "release", pad)]
+    return steps
+
+
+def _turn(rng: random.Random, dev: str, stay: float) -> list[Step]:
+    return [(t, dev, "turn", str(rng.choice((-2, -1, 1, 1, 2, 3))))
+            for t in _every(rng, 1.0, stay, 0.3, 3.0)]
+
+
+def _camera(dev: DeviceConfig) -> Gesture | None:
+    """A visitor in front of a camera: shows it a marker, a QR code, themselves in a zone
+    (injected at the trigger level: museokit.vision.visitor_sightings)."""
+    choices: list[list[str]] = []  # per trigger: what a visitor may show it
+    zones = list(dev.options.get("zones", {})) or ["frame"]
+    for trigger in dev.options.get("triggers", []):
+        kind = trigger.get("kind") if isinstance(trigger, dict) else None
+        if kind == "marker":
+            ids = [i for i in trigger.get("ids", []) if isinstance(i, int)] or list(range(50))
+            choices.append([f"marker {i}" for i in ids])
+        elif kind in ("presence", "motion"):
+            choices.append([f"{kind} {zone}" for zone in trigger.get("zones") or zones])
+        elif kind == "qr":
+            choices.append([f"qr visitor-{n}" for n in range(20)])
+    if not choices:
+        return None
+
+    def gesture(rng: random.Random, dev_id: str, stay: float) -> list[Step]:
+        seen = rng.choice(rng.choice(choices))
+        start = rng.uniform(0.5, max(1.0, stay / 2))
+        return [(start, dev_id, "show", seen),
+                (min(stay, start + rng.uniform(3, 40)), dev_id, "hide", seen)]
+
+    return gesture
+
+
+def gesture_of(dev: DeviceConfig) -> Gesture | None:
+    """How visitors play `dev`, or None if there is no model for it."""
+    return _camera(dev) if dev.kind == "camera" else GESTURES.get(dev.kind)
+
+
 def _every(rng: random.Random, start: float, end: float, low: float, high: float) -> list[float]:
     times, t = [], start
     while t < end:
@@ -77,7 +121,7 @@ def _every(rng: random.Random, start: float, end: float, low: float, high: float
 #: listed here is left alone (and named in the report).
 GESTURES: dict[str, Gesture] = {
     "button": _button, "motion": _motion, "distance": _distance, "analog": _analog,
-    "tag_reader": _tag,
+    "tag_reader": _tag, "touch": _touch, "encoder": _turn,
 }
 
 
@@ -143,18 +187,19 @@ def plan_day(installation: Installation, visitors: int, hours: float,
     rng = random.Random(seed)
     day = hours * 3600
     inputs = [d for d in installation.devices if d.cls.role == "input"]
-    untouched = [d.id for d in inputs if d.kind not in GESTURES]
-    playable = [d for d in inputs if d.kind in GESTURES]
+    gestures = {d.id: gesture_of(d) for d in inputs}
+    untouched = [d.id for d in inputs if gestures[d.id] is None]
+    playable = [(d, g) for d in inputs if (g := gestures[d.id]) is not None]
     plan: list[tuple[float, str, str, str | None]] = []
     for _ in range(visitors):
         arrival = rng.uniform(0, day)
         passing = rng.random() < PASSING
         stay = rng.uniform(0.3, 1.5) if passing else rng.uniform(5, 90)
-        for dev in playable:
+        for dev, gesture in playable:
             if passing and dev.kind not in PRESENCE_KINDS:
                 continue  # walking past: only the presence sensors notice
             if rng.random() < 0.85:  # not everyone touches everything
-                for dt, dev_id, action, arg in GESTURES[dev.kind](rng, dev.id, stay):
+                for dt, dev_id, action, arg in gesture(rng, dev.id, stay):
                     if arrival + dt < day:
                         plan.append((arrival + dt, dev_id, action, arg))
     plan.sort(key=lambda step: step[0])

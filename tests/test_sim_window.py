@@ -27,9 +27,9 @@ SHOTS = Path(os.environ.get("MUSEOKIT_TEST_SCREENSHOTS", "/tmp/museokit-test-scr
 #: The editable piece plus one device of every other kind.
 EVERY_KIND = (PIECE + device("pir", "motion", "pin = 4") + device("knob", "analog")
               + device("reader", "tag_reader", 'tags = {"04A3B2" = "owl"}')
-              + device("ring", "pixels", "pin = 21\ncount = 12") + device("fan", "relay", "pin = 5")
+              + device("ring", "pixels", "pin = 20\ncount = 12") + device("fan", "relay", "pin = 5")
               + device("arm", "servo", "pin = 13") + device("beeper", "buzzer", "pin = 12")
-              + device("eye", "rgb_led", "red = 16\ngreen = 20\nblue = 26"))
+              + device("eye", "rgb_led", "red = 16\ngreen = 21\nblue = 26"))
 
 
 def _answers(display: str) -> bool:
@@ -254,8 +254,12 @@ def test_closing_the_window_while_recording_ends_cleanly_and_saves(display, tmp_
     assert replayed.returncode == 0, replayed.stdout
 
 
-def test_an_absent_webcam_says_so_where_the_feed_would_be(display):
-    shown = Shown([session_of(REPO / "installations" / "cabinet-of-curiosities")])
+def test_an_absent_webcam_says_so_where_the_feed_would_be(display, tmp_path):
+    folder = tmp_path / "cabinet"
+    shutil.copytree(REPO / "installations" / "cabinet-of-curiosities", folder)
+    toml = folder / "installation.toml"
+    toml.write_text(toml.read_text().replace('"scenarios/make_video.py"', '"scenarios/gone.avi"'))
+    shown = Shown([session_of(folder)])
     try:
         camera = shown.sessions[0].runtime.devices["cam"]
         shown.until(lambda: not camera.is_online, "the camera to go offline (its video is not there)")

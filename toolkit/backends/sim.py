@@ -24,7 +24,8 @@ from museokit.core.backend import (
 from museokit.core.loop import Loop
 from museokit.core.pins import PinRef
 
-_IDLE_LEVEL = {"digital": False, "analog": 0.0, "distance": None, "tag": None}
+_IDLE_LEVEL = {"digital": False, "analog": 0.0, "distance": None, "tag": None, "touch": 0,
+               "rotary": 0}
 
 
 class VirtualInput(InputChannel):

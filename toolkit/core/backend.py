@@ -2,7 +2,8 @@
 
 A device asks its backend for *channels* by signal type, never for a library:
 
-    inputs:  "digital" (bool), "analog" (0..1), "distance" (cm), "tag" (id or None)
+    inputs:  "digital" (bool), "analog" (0..1), "distance" (cm), "tag" (id or None),
+             "touch" (bit mask of the pads touched), "rotary" (steps turned, signed)
     outputs: "digital" (bool), "pwm" (0..1), "servo" (pulse width, s),
              "tone" (Hz or None), "pixels" (list of (r, g, b))
 
@@ -57,6 +58,10 @@ class DeviceDecl(Protocol):
     def pins(self) -> dict[str, PinRef]: ...
     @property
     def options(self) -> dict[str, Any]: ...
+    #: The kind's class (a `museokit.core.device.Device`; named loosely, since the device
+    #: layer imports this one).
+    @property
+    def cls(self) -> Any: ...
 
 
 class Sink(Protocol):
@@ -68,7 +73,7 @@ class Sink(Protocol):
 #: (device id, online, reason): how a backend reports hardware going away or coming back.
 Availability = Callable[[str, bool, str], None]
 
-INPUT_SIGNALS = ("digital", "analog", "distance", "tag")
+INPUT_SIGNALS = ("digital", "analog", "distance", "tag", "touch", "rotary")
 OUTPUT_SIGNALS = ("digital", "pwm", "servo", "tone", "pixels")
 
 
@@ -175,12 +180,25 @@ class Backend:
         return []
 
     @classmethod
+    def opened_as(cls) -> type[Backend]:
+        """The class the runtime opens: this one, unless the checks are kept apart from a
+        heavy hardware library (the gpio backend's `gpio_zero.ZeroBackend`)."""
+        return cls
+
+    @classmethod
     def check_device(cls, device: DeviceDecl, opts: dict[str, Any]) -> list[tuple[str, str]]:
         """Why this backend cannot serve `device` as declared, as (key, message) pairs.
 
         `opts` are the backend's options, defaults included. Called by the installation
         check for every device that names this backend (or inherits it as the default).
         """
+        return []
+
+    @classmethod
+    def check_together(cls, devices: list[DeviceDecl],
+                       opts: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """Problems between the devices this backend serves (two chips on one bus address),
+        as (device id, key, message). Called once by the installation check."""
         return []
 
     def set_online(self, device_id: str, online: bool, reason: str = "") -> None:

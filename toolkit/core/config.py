@@ -252,6 +252,7 @@ class _Checker(Report):
         devices = self.devices(data.get("devices", []))
         check_device_nodes(self, [(("devices", self.device_index[cfg.id], "node"), cfg.id, cfg.node)
                                   for cfg in devices], nodes)
+        self.check_together(devices)
         broker = check_broker(self, self.section(data, "broker"))
         self.pins.bus_pins(head)
         self.check_steady_pulses(devices)
@@ -317,13 +318,38 @@ class _Checker(Report):
         so checking a simple installation imports no hardware library)."""
         name = cfg.backend or self.default_backend
         if cfg.backend is None and not self.default_named and name not in self.backend_options:
-            return
-        cls = self.backend_class((*path, "backend"), name)
+            # The implicit gpio backend: checked too (`run` would refuse the same), unless
+            # its library is not installed here (a laptop), where `run` cannot start anyway.
+            if name not in plugins.registered(plugins.BACKENDS):
+                return
+            try:
+                cls = plugins.load(plugins.BACKENDS, name)
+            except plugins.PluginError:
+                return
+        else:
+            cls = self.backend_class((*path, "backend"), name)
         if cls is None:
             return
         opts = cls.with_defaults(self.backend_options.get(name, {}))
         for key, message in cls.check_device(cfg, opts):
             self.error((*path, key) if key else path, message)
+
+    def check_together(self, devices: list[DeviceConfig]) -> None:
+        """Let each backend refuse what its devices cannot do together (one bus address)."""
+        served: dict[str, list[DeviceConfig]] = {}
+        for cfg in devices:
+            served.setdefault(cfg.backend or self.default_backend, []).append(cfg)
+        for name, group in served.items():
+            if name not in plugins.registered(plugins.BACKENDS):
+                continue
+            try:
+                cls = plugins.load(plugins.BACKENDS, name)
+            except plugins.PluginError:
+                continue  # said once per device by check_on_backend where it matters
+            opts = cls.with_defaults(self.backend_options.get(name, {}))
+            for dev_id, key, message in cls.check_together(group, opts):
+                path: KeyPath = ("devices", self.device_index[dev_id])
+                self.error((*path, key) if key else path, message)
 
     def behaviour(self, head: dict[str, Any], folder: Path) -> Path | None:
         given = self.text_value(("installation",), head, "behaviour", None)
@@ -401,7 +427,7 @@ class _Checker(Report):
         node = self.text_value(path, table, "node", None, slug=True)
         self.unknown_keys(path, table, (*_DEVICE_COMMON, *cls.pins, *cls.options),
                           f"a {kind} device")
-        pins = self.pins.device_pins(path, table, dev_id, cls.pins, board)
+        pins = self.pins.device_pins(path, table, dev_id, cls.pins, board, cls.bus_pin_keys)
         options = read_options(self, path, cls, table)
         self.device_options[dev_id] = cls.with_defaults(options)
         label = table.get("label", "")

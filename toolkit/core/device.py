@@ -125,6 +125,12 @@ class Device:
     #: A minimal installation file using this kind, for the reference; when empty it is
     #: made from `pins` (BCM 17, 27, 22 on the Pi's header).
     example: ClassVar[str] = ""
+    #: Pin keys that name a bus line the device drives as that bus (a strip's DIN on SPI
+    #: MOSI), not a plain GPIO: `check` does not warn that the pin belongs to a bus.
+    bus_pin_keys: ClassVar[tuple[str, ...]] = ()
+    #: A device with no pins of its own on a bus the backend drives (an I2C touch
+    #: controller): unlike a screen or a camera it needs its backend.
+    on_bus: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -115,8 +115,10 @@ class PinCheck:
         self.given: list[tuple[KeyPath, str, PinRef]] = []
 
     def device_pins(self, path: KeyPath, table: dict[str, Any], dev_id: str,
-                    keys: Sequence[str], board: str | None) -> dict[str, PinRef]:
-        """The pins a device table gives for its kind's pin `keys` (a missing one is a note)."""
+                    keys: Sequence[str], board: str | None,
+                    bus_keys: Sequence[str] = ()) -> dict[str, PinRef]:
+        """The pins a device table gives for its kind's pin `keys` (a missing one is a note);
+        those in `bus_keys` drive their bus as that bus, so they get no bus-pin warning."""
         pins: dict[str, PinRef] = {}
         for pin_key in keys:
             raw_pin = table.get(pin_key)
@@ -136,7 +138,8 @@ class PinCheck:
                 continue
             self.used[ref] = dev_id
             pins[pin_key] = ref
-            self.given.append(((*path, pin_key), dev_id, ref))
+            if pin_key not in bus_keys:
+                self.given.append(((*path, pin_key), dev_id, ref))
         return pins
 
     def bus_pins(self, head: dict[str, Any]) -> None:

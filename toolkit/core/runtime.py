@@ -71,7 +71,7 @@ class Runtime:
                 name = self.backend_override or cfg.backend or self.default_backend
                 # A device without pins (screen, sound, camera) drives its own hardware: it
                 # needs no backend, so a projector piece runs on a laptop without `--backend`.
-                own = not cfg.cls.pins and cfg.backend is None
+                own = not cfg.cls.pins and not cfg.cls.on_bus and cfg.backend is None
                 backend = None if own else self._backend(name, cfg.id)
                 ctx = DeviceContext(self.loop, backend, inst.node, self._ctx.seq, inst.folder, inst,
                                     simulated=name == "sim")
@@ -186,6 +186,11 @@ class Runtime:
         visitor did it on the loop's clock (None: now)."""
         values = self.visitor_values(device_id, action, arg)
         backend = self.backends.get(self.device_backend.get(device_id, ""))
+        device = self.devices[device_id]
+        if device.ctx.simulated and device_id not in getattr(backend, "inputs", {}):
+            for value in values:  # a device with no input pin (a camera) takes them itself
+                device.on_input(value)
+            return
         if not isinstance(backend, Playable):
             raise CommandError(f"{device_id} is on the {self.device_backend.get(device_id)} "
                                "backend; only simulated devices can be played")
@@ -236,7 +241,7 @@ class Runtime:
                                  f"(installed: {', '.join(sorted(known))}); on a laptop, "
                                  "use `museokit sim`")
             try:
-                cls = plugins.load(plugins.BACKENDS, name)
+                cls = plugins.load(plugins.BACKENDS, name).opened_as()
                 backend = cls(self.loop, cls.with_defaults(
                     self.installation.backend_options.get(name, {})))
                 backend.availability = self._availability

@@ -3,6 +3,10 @@
 Colours are names (`red`, `warm`), `#rrggbb` or `[r, g, b]`. Animations are
 `museokit.core.waveforms.PixelAnimation` patterns (chase, breathe, rainbow,
 blink): the backend runs them, so nothing ticks in a simulation.
+
+On a Raspberry Pi (the gpio backend) the strip's DIN goes to GPIO10 (SPI0 MOSI, or
+GPIO20 for SPI1): the SPI method works on every Pi, a Pi 5 too, without root. On a
+Pi 4 or older, `method = "pwm"` drives it from GPIO18 through rpi_ws281x (as root).
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from museokit.core.device import CommandError, Device, command
 from museokit.core.options import Option
 from museokit.core.suggest import suggest
 from museokit.core.waveforms import PixelAnimation
+
+#: Colour orders strips are wired in (as in museokit.backends.chips.ws2812_spi).
+ORDERS = ("GRB", "RGB", "BRG", "RBG", "GBR", "BGR", "GRBW", "RGBW")
 
 BLACK: RGB = (0, 0, 0)
 PERIOD = Option(float, 2.0, "seconds", min=0.05)
@@ -40,11 +47,20 @@ class PixelStrip(Device):
                         "≤ 60 pixels"}
     options = {
         "count": Option(int, 8, "how many pixels the strip or ring has", min=1, max=1024),
+        "order": Option(str, "GRB", "the strip's colour order: GRB for WS2812B, GRBW for SK6812 "
+                        "RGBW (if red shows green, swap GRB and RGB)", choices=ORDERS),
+        "method": Option(str, "spi", "on the Pi: spi (DIN on GPIO10, every Pi) or pwm "
+                         "(rpi_ws281x on GPIO18, Pi 4 and older, root)", choices=("spi", "pwm")),
+        "spi_bits": Option(int, 3, "SPI bits per strip bit: 3 (2.4 MHz) or 4 (3.2 MHz, for "
+                           "strips that misread at 3)", min=3, max=4),
     }
+    #: `pin` is a bus line (SPI MOSI) when the strip is driven through SPI.
+    bus_pin_keys = ("pin",)
 
     def open(self) -> None:
         self.count: int = self.opts["count"]
-        self.channel: OutputChannel = self.open_output("pixels", count=self.count)
+        self.channel: OutputChannel = self.open_output(
+            "pixels", **{key: self.opts[key] for key in ("count", "order", "method", "spi_bits")})
         self._frame: list[RGB] = [BLACK] * self.count
         self._animation: PixelAnimation | None = None
         self._started = 0.0

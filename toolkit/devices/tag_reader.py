@@ -8,6 +8,14 @@ tag arriving counts at once: `removed` for the old one, then `placed`.
 `tags = {"04A3B2" = "owl"}` gives tags friendly names. Event values stay the
 tag id (what a rule matches on); the name is in the state, and in
 `reader.tag_name` for a behaviour. Ids match names regardless of upper/lower case.
+
+On a Raspberry Pi (the gpio backend) the reader is an RC522 on SPI0: its SDA to CE0
+(GPIO8) or CE1 (GPIO7, `spi = "CE1"`), and `pin` is its RST pin (leave it out if RST
+is tied to 3.3 V); `reader = "pn532"` is a PN532 on I2C1 (address 0x24). It is read
+every `poll` seconds; a reader that stops answering
+makes the device `offline`, and `online` again when it is back. A USB reader that
+types the id (`reader = "hid"`, `device` = its /dev/input/by-id name) is grabbed, so its
+digits never reach the kiosk; what it types that is not a whole id is dropped.
 """
 
 from __future__ import annotations
@@ -26,17 +34,32 @@ class TagReader(Device):
     events = ("placed", "removed")
     sim_actions = ("tag",)
     signals = ("tag",)
-    example = ('[[devices]]\nid = "reader"\nkind = "tag_reader"\nbackend = "sim"    '
-               '# no backend reads RFID yet: simulated\ntags = { "04A3B2" = "owl" }\n')
+    wiring = {"gpio": "RC522 on SPI0: SDA to CE0 (GPIO8) or CE1 (GPIO7), SCK GPIO11, MOSI "
+                      "GPIO10, MISO GPIO9, RST to `pin`, 3.3 V only; a PN532 on I2C1 (SDA GPIO2, "
+                      "SCL GPIO3) with `reader = \"pn532\"`; a USB reader that types the id with "
+                      "`reader = \"hid\"` and `device`"}
+    example = ('[[devices]]\nid = "reader"\nkind = "tag_reader"   # an RC522 on SPI0\n'
+               'spi = "CE0"\npin = 25               # GPIO25 to RST\ntags = { "04A3B2" = "owl" }\n')
     options = {
         "removal_delay": Option(float, 0.5, "seconds a tag must be gone before `removed`, so a "
                                 "tag that flickers out of range is not reported", min=0, max=10),
         "tags": Option(dict, {}, 'friendly names for tag ids: tags = {"04A3B2" = "owl"}',
                        item=str),
+        "reader": Option(str, "rc522", "the reader: rc522 (on SPI0), pn532 (on I2C) or hid (a "
+                         "USB reader that types the id, through evdev)",
+                         choices=("rc522", "pn532", "hid")),
+        "device": Option(str, "", "a hid reader's name in /dev/input/by-id (or part of it)"),
+        "spi": Option(str, "CE0", "the SPI0 chip-select the RC522's SDA is wired to",
+                      choices=("CE0", "CE1")),
+        "poll": Option(float, 0.1, "seconds between two reads of the reader", min=0.02, max=5),
+        "id_from": Option(str, "uid", "uid: a tag is known by its UID; text: by the text of its "
+                          "first NDEF text record (as Museum in a Box writes object ids), its UID "
+                          "if it has none (RC522, NTAG/Ultralight tags)", choices=("uid", "text")),
     }
 
     def open(self) -> None:
-        self.channel: InputChannel = self.open_input("tag")
+        self.channel: InputChannel = self.open_input(
+            "tag", **{key: self.opts[key] for key in ("reader", "spi", "poll", "device", "id_from")})
         self._names = {tag_id.upper(): name for tag_id, name in self.opts["tags"].items()}
         self._tag: str | None = None
         self._removing = False

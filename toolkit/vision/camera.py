@@ -31,14 +31,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from museokit.core import plugins
-from museokit.core.device import Device, OptionKey
+from museokit.core.device import CommandError, Device, OptionKey
 from museokit.core.options import Option, OptionError
 from museokit.core.suggest import suggest
 from museokit.vision.cv import Frame, cv2
 from museokit.vision.drivers import SteppedDriver, ThreadedDriver
 from museokit.vision.pipeline import Pipeline, Processed, annotate
 from museokit.vision.sources import FrameSource, describe_spec, open_source
-from museokit.vision.trigger import Trigger
+from museokit.vision.trigger import Sighting, Trigger
+from museokit.vision.visitor_sightings import VisitorSightings, parse_sighting
 from museokit.vision.zones import UNITS, WHOLE_FRAME, build_zones, check_zones
 
 log = logging.getLogger("museokit.vision")
@@ -81,6 +82,8 @@ class Camera(Device):
               "file": "a video file, for tests and `museokit sim`: `sim_source = \"visitors.mp4\"`"}
     summary = "a camera watching zones: motion, presence, markers, QR codes, colours"
     events = _trigger_events()
+    #: In the simulator: `show cam marker 7`, `hide cam marker 7` (see visitor_sightings).
+    sim_actions = ("show", "hide")
     options: ClassVar[dict[str, Option]] = {
         "source": SourceOption("source", 0, "the camera: a webcam number (0 is the first), "
                                '"picamera", or a video file played in a loop'),
@@ -140,6 +143,7 @@ class Camera(Device):
         self._bad_logged = False
         self._window = opts["debug_window"]
         self.events_emitted = 0
+        self._visitors: VisitorSightings | None = None
         driver_args = (self.ctx.loop, self, self.pipeline, opts["fps"], opts["retry"],
                        f"camera {self.id}")
         self.driver: SteppedDriver | ThreadedDriver = (
@@ -186,20 +190,55 @@ class Camera(Device):
 
     # -- driver hooks, on the loop thread ---------------------------------------------------
     def on_processed(self, processed: Processed | None) -> None:
+        if self._visitors is not None:  # a frame still in flight when visitors took over
+            return
         if processed is None:
             self._bad_frame()
             return
         self._latest = processed
-        emitted = []
-        for trigger, seen in zip(self.triggers, processed.sightings, strict=True):
-            for name, value in trigger.settle(seen, processed.t):
-                self.emit(name, value)
-                emitted.append(name)
-        self.events_emitted += len(emitted)
+        emitted = self._settle(processed.sightings, processed.t)
         if emitted and self.opts["save_frames"]:
             self._save(processed, emitted)
 
+    def _settle(self, sightings: list[list[Sighting]], t: float) -> list[str]:
+        """Each trigger turns what it saw at time `t` into events; the names emitted."""
+        emitted = []
+        for trigger, seen in zip(self.triggers, sightings, strict=True):
+            for name, value in trigger.settle(seen, t):
+                self.emit(name, value)
+                emitted.append(name)
+        self.events_emitted += len(emitted)
+        return emitted
+
+    # -- simulated visitors ------------------------------------------------------------------
+    def sim_values(self, action: str, arg: str | None) -> list[Any]:
+        """`show KIND VALUE` / `hide [KIND VALUE]`: a sighting for the triggers of that kind."""
+        sighting = parse_sighting(arg)
+        kinds = [t.kind for t in self.triggers]
+        if sighting is not None and sighting[0] not in kinds:
+            raise CommandError(f"{self.id} has no {sighting[0]!r} trigger; its triggers: "
+                               f"{', '.join(kinds) or 'none'} (write `show {self.id} marker 7`)")
+        if action == "show" and sighting is None:
+            raise CommandError(f"show {self.id} needs what: `show {self.id} marker 7`, "
+                               f"`show {self.id} presence ZONE`")
+        return [(action, sighting)]
+
+    def on_input(self, value: Any) -> None:
+        """A simulated visitor's sighting. From the first one on, the camera stops watching
+        frames: what visitors show is all it sees (the simulator says so once)."""
+        if self._visitors is None:
+            self.driver.stop()
+            self._visitors = VisitorSightings(self.ctx.loop, self.triggers, self._settle)
+            self.set_state(label="visitors")
+            self.set_online(True)
+            log.info("camera %r: simulated visitors show it sightings; it no longer watches "
+                     "frames", self.id)
+        action, sighting = value
+        self._visitors.apply(action, sighting)
+
     def on_unavailable(self, reason: str, hint: str) -> None:
+        if self._visitors is not None:
+            return
         if not self._complained:
             self._complained = True
             log.error("camera %r: %s — %s; retrying every %gs, the rest of the installation "
@@ -210,6 +249,8 @@ class Camera(Device):
         self.set_online(False, reason)
 
     def on_frames(self) -> None:
+        if self._visitors is not None:
+            return
         if self._complained:
             log.info("camera %r: frames are coming in again", self.id)
         self._complained = False

@@ -1,7 +1,8 @@
-"""Write scenarios/visitor.avi: a generated visit to the cabinet, for the scenarios.
+"""A generated visit to the cabinet, for the scenarios: `sim_source` names this script, so
+`museokit sim . --scenario scenarios` draws each frame from `frame(t)` as it goes.
 
-    python scenarios/make_video.py            # then:
-    museokit sim . --scenario scenarios
+    python scenarios/make_video.py            # writes scenarios/visitor.avi, to look at
+                                              # or to give to --camera
 
 Nothing recorded is committed: the video is drawn from this script (the tests
 draw it again in a temporary folder). Timeline, 640x480 at 10 fps:
@@ -29,6 +30,11 @@ VISIT = Scene([
     Show(12, 14, marker_at(23, SHELF)),
 ])
 SECONDS = 18
+
+
+def frame(t: float):
+    """The visit at second `t` (what the simulator watches)."""
+    return VISIT.frame(t)
 
 
 def main(out: Path) -> Path:
