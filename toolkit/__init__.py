@@ -14,7 +14,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _BEHAVIOUR_API = {
-    "on", "after", "every", "goto", "state", "enter", "lockout", "device", "emit", "options",
+    "on", "after", "every", "goto", "state", "enter", "lockout", "device", "emit", "options", "do",
 }
 
 

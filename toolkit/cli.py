@@ -1,4 +1,5 @@
-"""The `museokit` command: run, check, sim, boards, service, doctor, broker, new.
+"""The `museokit` command: run, check, sim, boards, service, doctor, broker, new, and the
+brick commands (brick, bricks, catalog: `museokit.bricks.commands`).
 
 Imports stay inside the commands so that `museokit run` on a Pi Zero loads only
 what its installation uses.
@@ -109,9 +110,13 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("path", nargs="?", help="installation whose service to check too")
     doctor.set_defaults(func=cmd_doctor)
 
-    new = sub.add_parser("new", help="start a new installation from a template")
+    new = sub.add_parser("new", help="start a new installation from a template, or fork a brick")
     new.add_argument("path")
     new.add_argument("--template", default="basic", help="template name (default: basic)")
+    new.add_argument("--from", dest="source", metavar="SOURCE",
+                     help="fork a brick: a folder, an installed brick's name, a git URL "
+                          "(git+file://…, git+https://…[@ref]) or a .whl/.tar.gz")
+    new.add_argument("--author", help="with --from: the fork's author (default: git user.name)")
     new.set_defaults(func=cmd_new)
 
     broker = sub.add_parser("broker", help="configure or start Mosquitto for an installation")
@@ -135,6 +140,10 @@ def _parser() -> argparse.ArgumentParser:
         b.add_argument("--tls-key", help="its private key")
         b.add_argument("--tls-ca", help="CA that clients' certificates must come from (optional)")
         b.set_defaults(func=func)
+
+    from museokit.bricks.commands import register
+
+    register(sub)
     return p
 
 
@@ -172,6 +181,12 @@ def load_or_report(path: str) -> Installation | None:
         return None
     except PluginError as exc:
         print(f"museokit: {exc}", file=sys.stderr)
+        return None
+    from museokit.bricks.commands import check_installation_uses
+
+    problems = check_installation_uses(inst)
+    if problems:
+        print_issues(problems)
         return None
     for warning in inst.warnings:
         log.debug("%s", warning)
@@ -328,9 +343,13 @@ def _start_linked(runtime: Runtime, link: Any) -> bool:
 def _where(link: Any) -> str:
     return f"; node {link.node} on broker {link.settings.url}" if link else ""
 def cmd_check(args: argparse.Namespace) -> int:
+    from museokit.bricks.commands import check_brick
     from museokit.core.clock import VirtualClock
     from museokit.core.runtime import Runtime
 
+    verdict = check_brick(args.path)
+    if verdict is not None:
+        return verdict
     inst = load_or_report(args.path)
     if inst is None:
         return EXIT_FAILED
@@ -367,6 +386,7 @@ def _summary(inst: Installation) -> list[str]:
         lines.append(f"  rules   {len(inst.rules)}")
     if inst.behaviour:
         lines.append(f"  behaviour {inst.behaviour.name}")
+    lines += [f"  uses    {u.brick} {u.version or ''}".rstrip() for u in inst.uses]
     lines += [f"  note: {w}" for w in inst.warnings]
     return lines
 
@@ -442,6 +462,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    if args.source is not None:
+        from museokit.bricks.commands import cmd_fork
+
+        return cmd_fork(args)
     from museokit.templates import TemplateError, create
 
     try:

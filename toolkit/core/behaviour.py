@@ -20,10 +20,12 @@ visitor triggers for a while or until an event).
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib.util
 import logging
 import sys
 import threading
+import tomllib
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -31,12 +33,13 @@ from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from museokit.core.bus import callable_name, event_handler
-from museokit.core.config import ConfigIssue, InstallationError
+from museokit.core.config import ConfigIssue, InstallationError, parse_action
 from museokit.core.device import Device
 from museokit.core.events import Event
 from museokit.core.loop import Timer
 from museokit.core.suggest import suggest
 from museokit.core.triggers import ANY_VALUE
+from museokit.core.uses import BRICK_MODULE, BrickNotFound, UseConfig, brick_folder
 
 if TYPE_CHECKING:
     from museokit.core.runtime import Runtime
@@ -134,6 +137,14 @@ def emit(device_id: str, name: str, value: Any = None) -> None:
     _runtime().emit(device_id, name, value)
 
 
+def do(*actions: str) -> None:
+    """Run actions written like a rule's `do`: `do("ring.fill warm", "spot.off")`."""
+    runtime = _runtime()
+    for text in actions:
+        action = parse_action(text)
+        runtime.command(action.device, action.command, list(action.args), dict(action.kwargs))
+
+
 def __getattr__(name: str) -> Any:
     if name == "options":
         return SimpleNamespace(**_runtime().installation.options)
@@ -148,19 +159,46 @@ def load(runtime: Runtime) -> ModuleType:
     """
     path = runtime.installation.behaviour
     assert path is not None
+    runtime.custom_events = _emitted_events(path)
+    return _exec(runtime, path, f"museokit_behaviour_{runtime.installation.site}",
+                 runtime.installation.options)
+
+
+def load_brick(runtime: Runtime, use: UseConfig) -> ModuleType:
+    """Run a behaviour brick (`[[uses]]`) like the behaviour module, with its own options:
+    the defaults of its brick.toml `[options]`, then the installation's."""
+    try:
+        folder = brick_folder(use, runtime.installation.folder)
+    except BrickNotFound as exc:
+        raise InstallationError([ConfigIssue(str(runtime.installation.file), None,
+                                             f"uses[{use.index}]", str(exc),
+                                             "`museokit check` says how to get it")]) from None
+    path = folder / BRICK_MODULE
+    defaults: dict[str, Any] = {}
+    with contextlib.suppress(OSError, tomllib.TOMLDecodeError):
+        found = tomllib.loads((folder / "brick.toml").read_text(encoding="utf-8")).get("options")
+        defaults = found if isinstance(found, dict) else {}
+    for dev, names in _emitted_events(path).items():
+        known = runtime.custom_events.get(dev, set())
+        runtime.custom_events[dev] = None if names is None or known is None else known | names
+    slug = "".join(c if c.isalnum() else "_" for c in use.brick)
+    return _exec(runtime, path, f"museokit_brick_{runtime.installation.site}_{use.index}_{slug}",
+                 {**defaults, **use.options}, add_path=False)
+
+
+def _exec(runtime: Runtime, path: Path, name: str, options: dict[str, Any],
+          add_path: bool = True) -> ModuleType:
     activate(runtime)
-    name = f"museokit_behaviour_{runtime.installation.site}"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     for dev_id, dev in runtime.devices.items():
         setattr(module, dev_id, dev)
-    module.options = SimpleNamespace(**runtime.installation.options)  # type: ignore[attr-defined]
+    module.options = SimpleNamespace(**options)  # type: ignore[attr-defined]
     module.log = log  # type: ignore[attr-defined]
-    runtime.custom_events = _emitted_events(path)
     # A maker splits a long behaviour into files beside it (`import stories`).
     folder = str(path.parent.resolve())
-    if folder not in sys.path:
+    if add_path and folder not in sys.path:
         sys.path.insert(0, folder)
     sys.modules[name] = module
     try:
@@ -256,5 +294,5 @@ def _name(fn: Callable[..., Any]) -> str:
     return callable_name(fn)
 
 
-__all__ = ["Event", "after", "device", "emit", "enter", "every", "goto", "lockout", "on",
+__all__ = ["Event", "after", "device", "do", "emit", "enter", "every", "goto", "lockout", "on",
            "state"]

@@ -36,6 +36,7 @@ from museokit.core.states import STATES_ID, StateConfig, StateMachine
 from museokit.core.suggest import suggest
 from museokit.core.tomlmap import Path as KeyPath
 from museokit.core.tomlmap import key_lines, line_of
+from museokit.core.uses import UseConfig, parse_uses
 
 FILENAME = "installation.toml"
 DEFAULT_BEHAVIOUR = "behaviour.py"
@@ -45,7 +46,8 @@ RESERVED_IDS = frozenset({STATES_ID, "installation", "on", "after", "every", "go
                           "enter", "lockout", "device", "log", "command", "options", "event",
                           "print", "sim", SCHEDULE_ID})
 
-_TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule", "nodes", "broker")
+_TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule", "nodes", "broker",
+              "uses")
 _INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description",
                       *(f"{bus}_pins_as_gpio" for bus in BUS_PINS))
 _DEVICE_COMMON = ("id", "kind", "backend", "board", "label", "description", "node")
@@ -138,6 +140,8 @@ class Installation:
     #: `[[nodes]]`: the boxes the installation spans (empty: one box).
     nodes: list[NodeConfig] = field(default_factory=list)
     broker: BrokerConfig = field(default_factory=BrokerConfig)
+    #: `[[uses]]`: behaviour bricks run beside the behaviour module.
+    uses: list[UseConfig] = field(default_factory=list)
 
     def device(self, device_id: str) -> DeviceConfig:
         return next(d for d in self.devices if d.id == device_id)
@@ -292,11 +296,12 @@ class _Checker:
         if not isinstance(options, dict):
             self.error(("options",), "expected a table: write [options]")
             options = {}
+        uses = parse_uses(data.get("uses", []), self.error)
         if self.issues:
             raise InstallationError(self.issues)
         return Installation(folder, self.file, name, site, node, backend, behaviour, devices,
                             states, rules, options, self.warnings, self.backend_options,
-                            schedule, nodes, broker)
+                            schedule, nodes, broker, uses)
 
     def section(self, data: dict[str, Any], name: str) -> dict[str, Any]:
         value = data.get(name, {})
