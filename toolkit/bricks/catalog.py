@@ -73,6 +73,16 @@ def installed() -> Iterator[dict[str, Any]]:
                    "keywords": m.keywords, "from": "museokit"}
 
 
+def installed_names() -> list[str]:
+    return [ep.name for ep in entry_points(group=BRICKS)]
+
+
+def shipped() -> set[str]:
+    """The bricks that come with museokit itself."""
+    return {ep.name for ep in entry_points(group=BRICKS)
+            if ep.dist is not None and ep.dist.name == "museokit"}
+
+
 def read_index(source: str) -> list[dict[str, Any]]:
     """The bricks of a catalog's index.json, from a file or an http(s) URL."""
     try:
@@ -240,7 +250,8 @@ def entry(m: manifest.Manifest, site: Path, screenshots: bool, run_scenarios: bo
         "scenarios": {"count": len(scenarios), "status": status},
         "image": image, "page": f"bricks/{slug}.html",
         "fork": f"museokit new my-{m.name} --from {m.name}",
-        "install": f"pip install museokit-brick-{m.name}",
+        "install": "# ships with museokit" if m.name in shipped() else
+        f"pip install museokit-brick-{m.name}",
     }
 
 

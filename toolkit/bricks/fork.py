@@ -203,16 +203,26 @@ def _original(folder: Path) -> manifest.Fork:
 
 
 def _copy(source: Path, target: Path) -> int:
+    """Copy the brick's files; a link is followed only to a file inside the brick (an installed
+    brick's own links, as an editable install makes, are trusted)."""
     count = 0
+    root = source.resolve()
+    trusted = _is_installed(source)
     for rel in manifest.brick_files(source):
         src = source / rel
-        if src.is_symlink():
-            continue  # a link may point anywhere: the fork copies files only
+        if src.is_symlink() and not trusted and root not in src.resolve().parents:
+            continue  # a link out of the brick could leak any file into the fork
         dest = target / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dest)
         count += 1
     return count
+
+
+def _is_installed(folder: Path) -> bool:
+    from museokit.bricks.catalog import installed_names
+
+    return any(installed_folder(name) == folder for name in installed_names())
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

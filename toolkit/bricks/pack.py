@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -117,8 +116,9 @@ def pyproject(m: manifest.Manifest) -> str:
 
 def _brick_requirements(m: manifest.Manifest) -> list[str]:
     """Packed bricks it uses (those that ship with museokit need nothing more)."""
-    own = {ep.name for ep in entry_points(group=BRICKS)
-           if ep.dist is not None and ep.dist.name == "museokit"}
+    from museokit.bricks.catalog import shipped
+
+    own = shipped()
     found = []
     for use in m.dependencies():
         if use.path is None and use.brick in own:

@@ -201,9 +201,8 @@ def _pin_key(w: Wire, board_pins: list[tuple[str, str, int, int]]) -> str:
 def svg_of(hookups: list[Hookup], title: str) -> str:
     boards = sorted({w.board for h in hookups for w in h.wires if not w.board.lower().startswith("mcp")})
     step, top = 18, 60
-    rows = max([20] + [len(UNO_DIGITAL) for b in boards if b != "pi"])
     box_h = [30 + 16 * len(h.wires) for h in hookups]
-    height = max(top + rows * step + 40, top + sum(box_h) + 20 * len(hookups) + 20) * max(1, len(boards))
+    height = max(top + 20 * step + 40, top + sum(box_h) + 20 * len(hookups) + 20) * max(1, len(boards))
     width = 1000
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
@@ -211,29 +210,32 @@ def svg_of(hookups: list[Hookup], title: str) -> str:
     y_board = 0
     for board in boards or ["pi"]:
         pins = _header_pins(board, set())
+        rows = 20 if board == "pi" else len(UNO_DIGITAL)
         x0, y0 = 200, y_board + top
         name = "Raspberry Pi 40-pin header (pin 1 top left)" if board == "pi" else \
             f"board {board!r} (Arduino Uno): digital header │ power + analog header"
-        out.append(f'<text x="{x0 - 150}" y="{y0 - 14}" font-weight="bold">{escape(name)}</text>')
-        out.append(f'<rect x="{x0 - 12}" y="{y0 - 10}" width="44" height="{rows * step + 2}" '
-                   'fill="#1f5f2f" rx="4"/>')
+        header = [f'<text x="{x0 - 150}" y="{y0 - 14}" font-weight="bold">{escape(name)}</text>',
+                  f'<rect x="{x0 - 12}" y="{y0 - 10}" width="44" height="{rows * step + 2}" '
+                  'fill="#1f5f2f" rx="4"/>']
         where: dict[str, tuple[int, int]] = {}
         for key, label, col, row in pins:
             x, y = x0 + col * 20, y0 + row * step
             where[key] = (x, y)
             fill = "#d22" if label == "5V" else "#f80" if label == "3V3" else \
                 "#222" if label == "GND" else "#ddd"
-            out.append(f'<circle cx="{x}" cy="{y}" r="6" fill="{fill}" stroke="#fff"/>')
+            header.append(f'<circle cx="{x}" cy="{y}" r="6" fill="{fill}" stroke="#fff"/>')
             num = f"{int(key.split(':')[1])} " if board == "pi" else ""
             tx, anchor = (x - 14, "end") if col == 0 else (x + 14, "start")
-            out.append(f'<text x="{tx}" y="{y + 4}" text-anchor="{anchor}">{escape(num + label)}</text>')
+            header.append(f'<text x="{tx}" y="{y + 4}" text-anchor="{anchor}" stroke="#fff" '
+                          f'stroke-width="3" paint-order="stroke">{escape(num + label)}</text>')
         y = y0
         for h in (h for h in hookups if h.wires and h.wires[0].board == board):
-            bx, bh = 620, 30 + 16 * len(h.wires)
-            out.append(f'<rect x="{bx}" y="{y}" width="360" height="{bh}" fill="#fff" '
+            bx, bh = 600, 30 + 16 * len(h.wires)
+            out.append(f'<rect x="{bx}" y="{y}" width="390" height="{bh}" fill="#fff" '
                        'stroke="#555" rx="5"/>')
+            part = h.part if len(h.part) <= 46 else h.part[:45] + "…"
             out.append(f'<text x="{bx + 8}" y="{y + 16}" font-weight="bold">{escape(h.device)} '
-                       f'<tspan font-weight="normal">({escape(h.kind)}): {escape(h.part[:48])}'
+                       f'<tspan font-weight="normal">({escape(h.kind)}): {escape(part)}'
                        '</tspan></text>')
             for i, w in enumerate(h.wires):
                 wy = y + 32 + 16 * i
@@ -245,6 +247,7 @@ def svg_of(hookups: list[Hookup], title: str) -> str:
                 out.append(f'<text x="{bx + 8}" y="{wy}">{escape(w.colour)} wire: {escape(pin)} → '
                            f'{escape(w.to)}</text>')
             y += bh + 20
+        out += header  # drawn last: the pins and their names sit on top of the wires
         y_board += max(top + rows * step + 40, y - y_board)
     out.append("</svg>")
     return "\n".join(out)
