@@ -38,7 +38,8 @@ def check_uses(file: Path, uses: list[UseConfig], owner: str) -> list[ConfigIssu
         if found is None:
             continue
         if found.kind != "behaviour":
-            error(use, "brick", f"brick {use.brick!r} is a {found.kind} brick, not a behaviour",
+            error(use, "brick", f"brick {use.brick!r} is {'an' if found.kind == 'installation' else 'a'} "
+                  f"{found.kind} brick, not a behaviour",
                   "[[uses]] runs behaviour bricks; fork an installation brick with "
                   "`museokit new PATH --from NAME`")
             continue
