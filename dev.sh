@@ -15,7 +15,8 @@ VENV=${MUSEOKIT_VENV:-.venv}
 APT_TEST_PACKAGES=(systemd g++ gcc-avr avr-libc arduino-core-avr arduino-builder simavr libsimavr-dev libsimavrparts1
     fonts-dejavu-core  # the screen's default font (accented scripts)
     xvfb xdotool       # the simulator window's tests: a display, and clicks in it
-    mosquitto mosquitto-clients)  # the MQTT link's tests: a real broker, mosquitto_pub/sub
+    mosquitto mosquitto-clients  # the MQTT link's tests: a real broker, mosquitto_pub/sub
+    chromium git)      # the brick catalog and sheet, opened in headless chromium; git fork sources
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
