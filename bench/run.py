@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from time import perf_counter
 
+import bench_bricks
 import bench_bus
 import bench_gallery_day
 import bench_gpio
@@ -24,7 +25,8 @@ from _common import Result, report
 
 BENCHES = {"bus": bench_bus, "latency": bench_latency, "day": bench_gallery_day,
            "startup": bench_startup, "serial": bench_serial, "vision": bench_vision,
-           "gpio": bench_gpio, "media": bench_media, "mqtt": bench_mqtt}
+           "gpio": bench_gpio, "media": bench_media, "mqtt": bench_mqtt,
+           "bricks": bench_bricks}
 
 
 def main(argv: list[str]) -> int:
