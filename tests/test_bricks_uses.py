@@ -11,21 +11,11 @@ import pytest
 
 from museokit.core.config import InstallationError, load_installation
 from museokit.sim.harness import Harness
-from tests.conftest import REPO, write_installation
+from tests.conftest import REPO, device, write_installation
 
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
 
-DEVICES = """\
-[[devices]]
-id = "door"
-kind = "button"
-pin = 17
-
-[[devices]]
-id = "lamp"
-kind = "led"
-pin = 18
-"""
+DEVICES = device("door", "button", "pin = 17") + "\n" + device("lamp", "led", "pin = 18")
 
 BRICK = """\
 [brick]

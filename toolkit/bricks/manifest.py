@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,11 @@ from packaging.version import InvalidVersion, Version
 
 from museokit import __version__
 from museokit.bricks import spdx
-from museokit.core.config import ConfigIssue, _format_path, _line_from_toml_error
+from museokit.core.config import ConfigIssue, _line_from_toml_error
+from museokit.core.config import _Checker as InstallationChecker
 from museokit.core.suggest import suggest
 from museokit.core.tomlmap import Path as KeyPath
-from museokit.core.tomlmap import key_lines, line_of
+from museokit.core.tomlmap import key_lines
 from museokit.core.uses import USE_KEYS, UseConfig, parse_uses
 
 FILENAME = "brick.toml"
@@ -186,7 +187,7 @@ def load(path: str | Path) -> Manifest:
         raise ManifestError([ConfigIssue(str(file), None, "", "file not found", hint)]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ManifestError([ConfigIssue(str(file), None, "", f"cannot read: {exc}")]) from None
-    return _Checker(file, text).run()
+    return _Checker(file, text).check()
 
 
 def glob_match(pattern: str, rel: str) -> bool:
@@ -282,27 +283,19 @@ def satisfies(version: str, spec: str) -> bool:
 RANGE_HINT = 'write a range like ">=1,<2", "^1.2" or "~1.2.0"'
 
 
-class _Checker:
-    def __init__(self, file: Path, text: str) -> None:
+class _Checker(InstallationChecker):
+    """Checks a manifest, reporting like the installation file's checker (whose `error`,
+    `unknown_keys`, `section` and `tables` it shares)."""
+
+    def __init__(self, file: Path, text: str) -> None:  # not the installation's state
         self.file = file
         self.folder = file.parent
         self.source = text
         self.lines = key_lines(text)
         self.issues: list[ConfigIssue] = []
+        self.warnings: list[ConfigIssue] = []
 
-    def error(self, path: KeyPath, message: str, hint: str = "") -> None:
-        self.issues.append(ConfigIssue(str(self.file), line_of(self.lines, path),
-                                       _format_path(path), message, hint))
-
-    def unknown_keys(self, path: KeyPath, table: dict[str, Any], known: Iterable[str],
-                     what: str) -> None:
-        known = list(known)
-        for key in table:
-            if key not in known:
-                self.error((*path, key), f"unknown key {key!r} in {what}",
-                           suggest(key, known) or f"known keys: {', '.join(known)}")
-
-    def text(self, path: KeyPath, table: dict[str, Any], key: str, required: str = "") -> str:
+    def string(self, path: KeyPath, table: dict[str, Any], key: str, required: str = "") -> str:
         value = table.get(key)
         if value is None:
             if required:
@@ -322,23 +315,8 @@ class _Checker:
             return []
         return list(value)
 
-    def tables(self, data: dict[str, Any], name: str) -> list[dict[str, Any]]:
-        raw = data.get(name, [])
-        if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
-            self.error((name,), f"expected [[{name}]] tables",
-                       f"write each one under its own [[{name}]] header")
-            return []
-        return raw
-
-    def section(self, data: dict[str, Any], name: str) -> dict[str, Any]:
-        value = data.get(name, {})
-        if not isinstance(value, dict):
-            self.error((name,), f"expected a table: write [{name}]")
-            return {}
-        return value
-
     # -- the file -------------------------------------------------------------------
-    def run(self) -> Manifest:
+    def check(self) -> Manifest:
         try:
             data = tomllib.loads(self.source)
         except tomllib.TOMLDecodeError as exc:
@@ -353,16 +331,16 @@ class _Checker:
         m = Manifest(self.folder, self.file, self.name(head), self.kind(head), self.version(head),
                      data=data)
         p: KeyPath = ("brick",)
-        m.summary = self.text(p, head, "summary", 'add summary = "one line: what a visitor sees"')
-        m.description = self.text(p, head, "description")
+        m.summary = self.string(p, head, "summary", 'add summary = "one line: what a visitor sees"')
+        m.description = self.string(p, head, "description")
         m.keywords = self.texts(p, head, "keywords", 'keywords = ["button", "led"]')
-        m.homepage = self.text(p, head, "homepage")
-        m.repository = self.text(p, head, "repository")
+        m.homepage = self.string(p, head, "homepage")
+        m.repository = self.string(p, head, "repository")
         m.license = self.licence(p, head, "license", code=True)
         m.museokit = self.museokit_range(head)
         m.platforms = self.platforms(head)
         m.photos = self.photos(head)
-        m.currency = self.text(p, head, "currency") or "EUR"
+        m.currency = self.string(p, head, "currency") or "EUR"
         m.made = self.made(self.section(data, "made"))
         m.authors = self.people(data)
         m.credits = self.credits(data)
@@ -385,21 +363,21 @@ class _Checker:
         return m
 
     def name(self, head: dict[str, Any]) -> str:
-        name = self.text(("brick",), head, "name", 'add name = "my-brick" (lower case, digits, -)')
+        name = self.string(("brick",), head, "name", 'add name = "my-brick" (lower case, digits, -)')
         if name and not SLUG.match(name):
             self.error(("brick", "name"), f"{name!r} is not a brick name",
                        "use lower case letters, digits and single dashes, like 'attract-loop'")
         return name
 
     def kind(self, head: dict[str, Any]) -> str:
-        kind = self.text(("brick",), head, "kind", f"add kind = one of {', '.join(KINDS)}")
+        kind = self.string(("brick",), head, "kind", f"add kind = one of {', '.join(KINDS)}")
         if kind and kind not in KINDS:
             self.error(("brick", "kind"), f"unknown kind {kind!r}",
                        suggest(kind, KINDS) or f"kinds: {', '.join(KINDS)}")
         return kind
 
     def version(self, head: dict[str, Any]) -> str:
-        version = self.text(("brick",), head, "version", 'add version = "0.1.0"')
+        version = self.string(("brick",), head, "version", 'add version = "0.1.0"')
         problem = version and version_problem(version)
         if problem:
             self.error(("brick", "version"), problem, 'write MAJOR.MINOR.PATCH, like "1.0.0"')
@@ -416,14 +394,14 @@ class _Checker:
     def licence(self, path: KeyPath, table: dict[str, Any], key: str, code: bool) -> str:
         hint = ('add license = "MIT" (an SPDX id: MIT, Apache-2.0, GPL-3.0-or-later, ...)' if code
                 else 'add license = "CC-BY-4.0" (CC0-1.0, CC-BY-SA-4.0, ...)')
-        value = self.text(path, table, key, hint)
+        value = self.string(path, table, key, hint)
         problem = value and spdx.problem(value)
         if problem:
             self.error((*path, key), *problem)
         return value
 
     def museokit_range(self, head: dict[str, Any]) -> str:
-        text = self.text(("brick",), head, "museokit", f'add museokit = ">={_major_minor()},<1"')
+        text = self.string(("brick",), head, "museokit", f'add museokit = ">={_major_minor()},<1"')
         if text and self.check_range(("brick", "museokit"), text) and not satisfies(__version__, text):
             self.error(("brick", "museokit"), f"this brick needs museokit {text}, and this is "
                        f"museokit {__version__}",
@@ -455,35 +433,36 @@ class _Checker:
                                  or not 1900 <= year <= 2200):
             self.error(("made", "year"), f"expected a year like 2026, got {year!r}")
         for key in ("event", "museum", "place"):
-            self.text(("made",), table, key)
+            self.string(("made",), table, key)
         return table
 
     def people(self, data: dict[str, Any]) -> list[Person]:
         result = []
-        tables = self.tables(data, "authors")
+        tables = self.tables(data.get("authors", []), "authors")
         if not tables and "authors" not in data:
             self.error(("brick",), "no [[authors]]", 'add [[authors]] name = "Your Name"')
         for i, table in enumerate(tables):
             path: KeyPath = ("authors", i)
             self.unknown_keys(path, table, _PERSON, "an author")
-            name = self.text(path, table, "name", 'add name = "Your Name"')
+            name = self.string(path, table, "name", 'add name = "Your Name"')
             if name:
-                result.append(Person(name, self.text(path, table, "email"), self.text(path, table, "role")))
+                result.append(Person(name, self.string(path, table, "email"),
+                                     self.string(path, table, "role")))
         return result
 
     def credits(self, data: dict[str, Any]) -> list[Credit]:
         result = []
-        for i, table in enumerate(self.tables(data, "credits")):
+        for i, table in enumerate(self.tables(data.get("credits", []), "credits")):
             path: KeyPath = ("credits", i)
             self.unknown_keys(path, table, _CREDIT, "a credit")
-            name = self.text(path, table, "name", 'add name = "Who"')
+            name = self.string(path, table, "name", 'add name = "Who"')
             if name:
-                result.append(Credit(name, self.text(path, table, "for")))
+                result.append(Credit(name, self.string(path, table, "for")))
         return result
 
     def content(self, data: dict[str, Any]) -> list[Content]:
         result = []
-        for i, table in enumerate(self.tables(data, "content")):
+        for i, table in enumerate(self.tables(data.get("content", []), "content")):
             path: KeyPath = ("content", i)
             self.unknown_keys(path, table, _CONTENT, "a content licence")
             files = self.texts(path, table, "files", 'files = ["media/**"]')
@@ -494,7 +473,7 @@ class _Checker:
                     self.error((*path, "files"), f"{pattern!r} points outside the brick",
                                "give paths relative to the brick's folder")
             licence = self.licence(path, table, "license", code=False)
-            credit = self.text(path, table, "credit",
+            credit = self.string(path, table, "credit",
                                'add credit = "Photo: A. Person / Museum, 2026" (who to credit)')
             if files and licence:
                 result.append(Content(tuple(files), licence, credit))
@@ -502,12 +481,12 @@ class _Checker:
 
     def forks(self, data: dict[str, Any]) -> list[Fork]:
         result = []
-        for i, table in enumerate(self.tables(data, "forked_from")):
+        for i, table in enumerate(self.tables(data.get("forked_from", []), "forked_from")):
             path: KeyPath = ("forked_from", i)
             self.unknown_keys(path, table, _FORK, "a forked_from entry")
-            name = self.text(path, table, "name", "the original brick's name")
-            version = self.text(path, table, "version", "the original brick's version")
-            digest = self.text(path, table, "hash", '`museokit new --from` records it')
+            name = self.string(path, table, "name", "the original brick's name")
+            version = self.string(path, table, "version", "the original brick's version")
+            digest = self.string(path, table, "hash", '`museokit new --from` records it')
             if version and version_problem(version):
                 self.error((*path, "version"), str(version_problem(version)),
                            'write MAJOR.MINOR.PATCH, like "1.0.0"')
@@ -519,10 +498,10 @@ class _Checker:
 
     def parts(self, data: dict[str, Any]) -> list[Part]:
         result = []
-        for i, table in enumerate(self.tables(data, "parts")):
+        for i, table in enumerate(self.tables(data.get("parts", []), "parts")):
             path: KeyPath = ("parts", i)
             self.unknown_keys(path, table, _PART, "a part")
-            part = self.text(path, table, "part", 'add part = "HC-SR501 PIR sensor"')
+            part = self.string(path, table, "part", 'add part = "HC-SR501 PIR sensor"')
             qty = table.get("qty", 1)
             if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
                 self.error((*path, "qty"), f"expected a whole number of 1 or more, got {qty!r}")
@@ -537,27 +516,27 @@ class _Checker:
                                if key == "cost" else "typical current draw of one, in mA")
                     value = None
                 numbers[key] = None if value is None else float(value)
-            rail = self.text(path, table, "rail")
+            rail = self.string(path, table, "rail")
             if rail and rail not in RAILS:
                 self.error((*path, "rail"), f"unknown rail {rail!r}",
                            suggest(rail, RAILS) or f"rails: {', '.join(RAILS)}")
             if part:
-                result.append(Part(qty, part, self.text(path, table, "note"), numbers["cost"],
-                                   self.text(path, table, "device"), numbers["current_ma"], rail,
-                                   self.text(path, table, "url")))
+                result.append(Part(qty, part, self.string(path, table, "note"), numbers["cost"],
+                                   self.string(path, table, "device"), numbers["current_ma"], rail,
+                                   self.string(path, table, "url")))
         return result
 
     def uses(self, data: dict[str, Any]) -> list[UseConfig]:
         result = []
-        for i, table in enumerate(self.tables(data, "uses")):
+        for i, table in enumerate(self.tables(data.get("uses", []), "uses")):
             path: KeyPath = ("uses", i)
             self.unknown_keys(path, table, [k for k in USE_KEYS if k != "options"], "[[uses]]")
-            brick = self.text(path, table, "brick", 'add brick = "attract-loop"')
-            version = self.text(path, table, "version") or None
+            brick = self.string(path, table, "brick", 'add brick = "attract-loop"')
+            version = self.string(path, table, "version") or None
             if version is not None:
                 self.check_range((*path, "version"), version)
             if brick:
-                result.append(UseConfig(brick, version, self.text(path, table, "path") or None,
+                result.append(UseConfig(brick, version, self.string(path, table, "path") or None,
                                         {}, i))
         return result
 
