@@ -61,6 +61,21 @@ def test_the_power_budget_warns_when_a_rail_is_exceeded(tmp_path: Path) -> None:
     assert "GPIO12 (pin 32)" in svg.read_text(encoding="utf-8")
 
 
+def test_each_node_gets_its_header_and_own_supplies_stay_off_the_rails(tmp_path: Path) -> None:
+    from museokit.bricks.manifest import load
+
+    inst = load_installation(REPO / "installations" / "two-rooms")
+    m = load(inst.folder)
+    hookups = {h.device: h for h in wiring(inst, m)}
+    assert {w.board for w in hookups["start"].wires} == {"pi@entrance"}
+    assert {w.board for w in hookups["glow"].wires} == {"pi@gallery"}
+    assert [w.to for w in hookups["glow"].wires] == ["signal", "GND"]  # no VCC: its own supply
+    rails = {(r.board, r.name): r.total for r in power(inst, m, list(hookups.values()))}
+    assert rails[("pi@gallery", "5v")] == 70  # the relay; the strip has its own supply
+    text = write_sheet(inst.folder, tmp_path)[1].read_text(encoding="utf-8")
+    assert "Raspberry Pi of node entrance" in text and "Raspberry Pi of node gallery" in text
+
+
 @needs_chromium
 @pytest.mark.parametrize("example", ["hello-button", "object-plinth"])
 def test_the_sheet_prints_in_chromium(tmp_path: Path, example: str) -> None:

@@ -33,7 +33,8 @@ from museokit.core.uses import USE_KEYS, UseConfig, parse_uses
 FILENAME = "brick.toml"
 KINDS = ("installation", "behaviour", "device")
 PLATFORMS = ("pi4", "pi5", "pi3", "pi-zero-2", "uno", "nano", "mega", "pico", "esp32", "sim")
-RAILS = ("3v3", "5v")
+#: Where a part draws its power: the board's 3.3 V or 5 V pins, or a supply of its own.
+RAILS = ("3v3", "5v", "external")
 PROVIDES = {"devices": "museokit.devices", "backends": "museokit.backends",
             "triggers": "museokit.triggers"}
 

@@ -105,34 +105,47 @@ def write_sheet(folder: Path, out: Path | None = None) -> tuple[Path, Path]:
     return out / "sheet.html", out / "wiring.svg"
 
 
-def _board_of(ref: PinRef) -> str:
-    return "pi" if ref.board == "pi" else ref.board
+def _board_of(inst: Any, device: Any, ref: PinRef) -> str:
+    """"pi" for the Pi's own header ("pi@entrance": the Pi of node entrance), else the
+    microcontroller's board name."""
+    if ref.board != "pi":
+        return ref.board
+    return f"pi@{inst.node_of(device)}" if inst.nodes else "pi"
+
+
+def is_pi(board: str) -> bool:
+    return board == "pi" or board.startswith("pi@")
 
 
 def wiring(inst: Any, m: manifest.Manifest | None) -> list[Hookup]:
-    parts = {p.device: p.part for p in (m.parts if m else []) if p.device}
+    parts = {p.device: p for p in (m.parts if m else []) if p.device}
     hookups: list[Hookup] = []
     colours = iter(SIGNAL_COLOURS * 10)
     for d in inst.devices:
         if not d.pins:
             continue
-        h = Hookup(d.id, d.kind, parts.get(d.id, d.kind))
-        board = _board_of(next(iter(d.pins.values())))
+        part = parts.get(d.id)
+        own_supply = part is not None and part.rail == "external"
+        name = part.part if part else d.kind
+        if own_supply and "supply" not in name:
+            name += " (own supply)"
+        h = Hookup(d.id, d.kind, name)
+        board = _board_of(inst, d, next(iter(d.pins.values())))
         if board.lower() in ("mcp3008", "mcp3004", "mcp3208", "mcp3204"):
             ch = next(iter(d.pins.values())).name
             h.wires.append(Wire(board, ch, None, next(colours), "signal (ADC channel)"))
             hookups.append(h)
             continue
-        rail = POWERED.get(d.kind)
+        rail = None if own_supply else POWERED.get(d.kind)
         if rail:
             label = "5V" if rail == "5v" else "3V3"
-            h.wires.append(Wire(board, label, (2 if rail == "5v" else 1) if board == "pi" else None,
+            h.wires.append(Wire(board, label, (2 if rail == "5v" else 1) if is_pi(board) else None,
                                 "red" if rail == "5v" else "orange", "VCC"))
         for key, ref in d.pins.items():
-            physical = BCM_TO_BOARD.get(int(ref.name[4:])) if board == "pi" else None
+            physical = BCM_TO_BOARD.get(int(ref.name[4:])) if is_pi(board) else None
             h.wires.append(Wire(board, ref.name, physical, next(colours),
                                 "signal" if key == "pin" else key.upper()))
-        h.wires.append(Wire(board, "GND", _nearest_ground(h.wires) if board == "pi" else None,
+        h.wires.append(Wire(board, "GND", _nearest_ground(h.wires) if is_pi(board) else None,
                             "black", "GND"))
         hookups.append(h)
     return hookups
@@ -150,7 +163,7 @@ def power(inst: Any, m: manifest.Manifest | None, hookups: list[Hookup]) -> list
     kinds = {d.id: d for d in inst.devices}
     rails: dict[tuple[str, str], Rail] = {}
     for board in sorted(boards):
-        family = "pi" if board == "pi" else "uno"
+        family = "pi" if is_pi(board) else "uno"
         if board.lower().startswith("mcp"):
             continue
         for name, (budget, why) in BUDGETS[family].items():
@@ -158,9 +171,11 @@ def power(inst: Any, m: manifest.Manifest | None, hookups: list[Hookup]) -> list
     board_of = {h.device: h.wires[0].board for h in hookups if h.wires}
     listed = set()
     for p in (m.parts if m else []):
-        if p.current_ma is None or not p.rail:
+        if p.rail == "external":
+            listed.add(p.device)
+        if p.current_ma is None or p.rail not in ("3v3", "5v"):
             continue
-        board = board_of.get(p.device, "pi" if ("pi", p.rail) in rails else next(iter(boards), "pi"))
+        board = board_of.get(p.device, "pi" if ("pi", p.rail) in rails else min(boards, default="pi"))
         rail = rails.get((board, p.rail))
         if rail is not None:
             rail.loads.append((f"{p.qty} × {p.part}", p.current_ma * p.qty))
@@ -181,19 +196,19 @@ def power(inst: Any, m: manifest.Manifest | None, hookups: list[Hookup]) -> list
 
 def _header_pins(board: str, used: set[str]) -> list[tuple[str, str, int, int]]:
     """(key, label, column, row) of each pin to draw on `board`'s header."""
-    if board == "pi":
+    if is_pi(board):
         pins = []
         for n in range(1, 41):
             label = PI_POWER.get(n) or f"GPIO{BOARD_TO_BCM[n]}"
-            pins.append((f"pi:{n}", f"{label}", (n - 1) % 2, (n - 1) // 2))
+            pins.append((f"{board}:{n}", f"{label}", (n - 1) % 2, (n - 1) // 2))
         return pins
     return ([(f"{board}:{p}", p, 0, i) for i, p in enumerate(UNO_DIGITAL)]
             + [(f"{board}:{p}#{i}", p, 1, i) for i, p in enumerate(UNO_POWER)])
 
 
 def _pin_key(w: Wire, board_pins: list[tuple[str, str, int, int]]) -> str:
-    if w.board == "pi" and w.physical:
-        return f"pi:{w.physical}"
+    if is_pi(w.board) and w.physical:
+        return f"{w.board}:{w.physical}"
     match = next((k for k, label, _, _ in board_pins if label == w.pin), None)
     return match or ""
 
@@ -210,9 +225,10 @@ def svg_of(hookups: list[Hookup], title: str) -> str:
     y_board = 0
     for board in boards or ["pi"]:
         pins = _header_pins(board, set())
-        rows = 20 if board == "pi" else len(UNO_DIGITAL)
+        rows = 20 if is_pi(board) else len(UNO_DIGITAL)
         x0, y0 = 200, y_board + top
-        name = "Raspberry Pi 40-pin header (pin 1 top left)" if board == "pi" else \
+        node = f" of node {board[3:]}" if board.startswith("pi@") else ""
+        name = f"Raspberry Pi{node}: 40-pin header (pin 1 top left)" if is_pi(board) else \
             f"board {board!r} (Arduino Uno): digital header │ power + analog header"
         header = [f'<text x="{x0 - 150}" y="{y0 - 14}" font-weight="bold">{escape(name)}</text>',
                   f'<rect x="{x0 - 12}" y="{y0 - 10}" width="44" height="{rows * step + 2}" '
@@ -224,7 +240,7 @@ def svg_of(hookups: list[Hookup], title: str) -> str:
             fill = "#d22" if label == "5V" else "#f80" if label == "3V3" else \
                 "#222" if label == "GND" else "#ddd"
             header.append(f'<circle cx="{x}" cy="{y}" r="6" fill="{fill}" stroke="#fff"/>')
-            num = f"{int(key.split(':')[1])} " if board == "pi" else ""
+            num = f"{int(key.split(':')[1])} " if is_pi(board) else ""
             tx, anchor = (x - 14, "end") if col == 0 else (x + 14, "start")
             header.append(f'<text x="{tx}" y="{y + 4}" text-anchor="{anchor}" stroke="#fff" '
                           f'stroke-width="3" paint-order="stroke">{escape(num + label)}</text>')
