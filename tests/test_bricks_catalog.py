@@ -160,3 +160,18 @@ def test_a_bad_index_is_one_line(tmp_path: Path) -> None:
         done = museokit("bricks", "--index", source)
         assert done.returncode == 1 and len(done.stderr.splitlines()) == 1
         assert str(source) in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_brick_without_photos_gets_a_simulator_screenshot(tmp_path: Path) -> None:
+    pytest.importorskip("pygame")
+    folder = tmp_path / "bricks" / "hello-button"
+    shutil.copytree(REPO / "installations" / "hello-button", folder)
+    (folder / "screenshot.png").unlink()
+    toml = folder / "brick.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('photos = ["screenshot.png"]\n', ""),
+                    encoding="utf-8")
+    site = build_site([tmp_path / "bricks"], tmp_path / "site")
+    [entry] = json.loads(site.index.read_text(encoding="utf-8"))["bricks"]
+    image = site.out / entry["image"]
+    assert entry["image"] == "img/hello-button-1.0.0.png" and image.read_bytes()[:4] == b"\x89PNG"
+    assert image.stat().st_size > 10_000 and site.notes == []

@@ -132,6 +132,20 @@ def test_content_licence_is_checked_too(tmp_path: Path) -> None:
     assert "unknown SPDX licence id 'CC-BY-5.0'" in issue.message
 
 
+def test_a_part_names_a_device_of_the_installation(tmp_path: Path) -> None:
+    folder = tmp_path / "piece"
+    shutil.copytree(REPO / "installations" / "hello-button", folder)
+    toml = folder / "brick.toml"
+    text = toml.read_text(encoding="utf-8").replace('device = "lamp"', 'device = "lmap"')
+    toml.write_text(text, encoding="utf-8")
+    with pytest.raises(manifest.ManifestError) as info:
+        manifest.load(folder)
+    [issue] = info.value.issues
+    assert (issue.path, issue.line) == ("parts[3].device", line_of(text, '"lmap"'))
+    assert issue.message == "no device 'lmap' in installation.toml"
+    assert issue.hint == "did you mean 'lamp'?"
+
+
 def test_glob_matching() -> None:
     assert manifest.glob_match("media/**", "media/a/b.png")
     assert manifest.glob_match("*.png", "a.png") and not manifest.glob_match("*.png", "m/a.png")

@@ -465,6 +465,10 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.source is not None:
         from museokit.bricks.commands import cmd_fork
 
+        if args.template != "basic":
+            print("museokit: use --from or --template, not both", file=sys.stderr)
+            return EXIT_USAGE
+
         return cmd_fork(args)
     from museokit.templates import TemplateError, create
 

@@ -352,6 +352,7 @@ class _Checker(InstallationChecker):
         m.options = self.section(data, "options")
         m.provides = self.provides(m.kind, self.section(data, "provides"))
         self.kind_files(m)
+        self.part_devices(m)
         if self.issues:
             raise ManifestError(self.issues)
         for rel in m.uncovered_media():
@@ -565,6 +566,23 @@ class _Checker(InstallationChecker):
                                "put the module beside brick.toml")
                 result.setdefault(group, {})[name] = target
         return result
+
+    def part_devices(self, m: Manifest) -> None:
+        """A part's `device` names a device of installation.toml (the sheet draws it there)."""
+        named = [(i, p.device) for i, p in enumerate(m.parts) if p.device]
+        if not named or m.kind != "installation":
+            return
+        try:
+            data = tomllib.loads((self.folder / "installation.toml").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return  # `check` reports the installation file itself
+        devices = data.get("devices", [])
+        ids = [d.get("id") for d in devices if isinstance(d, dict)] if isinstance(devices, list) else []
+        known = [i for i in ids if isinstance(i, str)]
+        for i, device in named:
+            if device not in known:
+                self.error(("parts", i, "device"), f"no device {device!r} in installation.toml",
+                           suggest(device, known) or f"devices: {', '.join(known) or 'none'}")
 
     def kind_files(self, m: Manifest) -> None:
         if m.kind == "installation" and not (self.folder / "installation.toml").is_file():
