@@ -25,9 +25,11 @@ def run(*command: str | Path, cwd: Path, timeout: float = 600) -> subprocess.Com
 
 
 def rename_device(folder: Path, old: str, new: str) -> None:
-    for path in [folder / "installation.toml", *(folder / "scenarios").glob("*.scenario")]:
+    for path in [folder / "installation.toml", folder / "brick.toml",
+                 *(folder / "scenarios").glob("*.scenario")]:
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace(f'id = "{old}"', f'id = "{new}"')
+                        .replace(f'device = "{old}"', f'device = "{new}"')
                         .replace(f"{old}.", f"{new}.").replace(f"expect {old} ", f"expect {new} "),
                         encoding="utf-8")
 
