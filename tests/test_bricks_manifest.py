@@ -146,6 +146,17 @@ def test_a_part_names_a_device_of_the_installation(tmp_path: Path) -> None:
     assert issue.hint == "did you mean 'lamp'?"
 
 
+@pytest.mark.parametrize(("line", "path", "message"), [
+    ('homepage = "javascript:alert(1)"', "brick.homepage", "is not a web address"),
+    ('photos = ["../../etc/passwd"]', "brick.photos", "points outside the brick"),
+    ('photos = ["missing.jpg"]', "brick.photos", "photo missing.jpg not found"),
+])
+def test_addresses_and_photos_stay_honest(tmp_path: Path, line: str, path: str, message: str) -> None:
+    text = GOOD.replace('platforms = ["pi4", "sim"]', f'platforms = ["pi4", "sim"]\n{line}')
+    issue = problem(tmp_path, text)
+    assert (issue.path, issue.line) == (path, line_of(text, line)) and message in issue.message
+
+
 def test_glob_matching() -> None:
     assert manifest.glob_match("media/**", "media/a/b.png")
     assert manifest.glob_match("*.png", "a.png") and not manifest.glob_match("*.png", "m/a.png")

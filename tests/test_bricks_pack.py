@@ -83,6 +83,12 @@ def test_fork_rename_edit_pack_install_list_and_fork_again(tmp_path: Path, venv:
                                                            ("object-plinth", "1.0.0")]
     assert {c.name for c in m.credits} == {"museokit contributors", "Team Lantern"}
     assert not (tmp_path / "next-year" / "__init__.py").exists()
+    assert m.forked_from[0].hash == manifest.content_hash(piece)  # the installed copy is the same
+
+    for archive in (wheel, tmp_path / "dist" / "museokit_brick_lantern-0.1.0.tar.gz"):
+        target = tmp_path / f"from-{archive.suffix.strip('.')}"
+        run(MUSEOKIT, "new", target, "--from", archive, "--author", "C", cwd=tmp_path)
+        assert manifest.load(target).forked_from[0].hash == manifest.content_hash(piece)
 
 
 CHIME = '''\

@@ -335,8 +335,8 @@ class _Checker(InstallationChecker):
         m.summary = self.string(p, head, "summary", 'add summary = "one line: what a visitor sees"')
         m.description = self.string(p, head, "description")
         m.keywords = self.texts(p, head, "keywords", 'keywords = ["button", "led"]')
-        m.homepage = self.string(p, head, "homepage")
-        m.repository = self.string(p, head, "repository")
+        m.homepage = self.url(p, head, "homepage")
+        m.repository = self.url(p, head, "repository")
         m.license = self.licence(p, head, "license", code=True)
         m.museokit = self.museokit_range(head)
         m.platforms = self.platforms(head)
@@ -419,10 +419,21 @@ class _Checker(InstallationChecker):
                            suggest(name, PLATFORMS) or f"platforms: {', '.join(PLATFORMS)}")
         return names
 
+    def url(self, path: KeyPath, table: dict[str, Any], key: str) -> str:
+        value = self.string(path, table, key)
+        if value and not re.match(r"^https?://[^\s\"'<>]+$", value):
+            self.error((*path, key), f"{value!r} is not a web address",
+                       'write the full address, like "https://github.com/team/brick"')
+            return ""
+        return value
+
     def photos(self, head: dict[str, Any]) -> list[str]:
         photos = self.texts(("brick",), head, "photos", 'photos = ["photo.jpg"]')
         for rel in photos:
-            if not (self.folder / rel).is_file():
+            if rel.startswith("/") or ".." in Path(rel).parts:
+                self.error(("brick", "photos"), f"photo {rel!r} points outside the brick",
+                           "give paths relative to the brick's folder")
+            elif not (self.folder / rel).is_file():
                 self.error(("brick", "photos"), f"photo {rel} not found in {self.folder}",
                            "put the picture in the brick's folder, or `python -m museokit.sim."
                            "screenshots FOLDER --out FOLDER` makes a simulator screenshot")

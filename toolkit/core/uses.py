@@ -19,6 +19,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from museokit.core.suggest import suggest
+
 #: Entry-point group of installed bricks: name -> the top-level package that holds the brick.
 BRICKS = "museokit.bricks"
 USE_KEYS = ("brick", "version", "path", "options")
@@ -51,8 +53,6 @@ def parse_uses(raw: Any, error: Report) -> list[UseConfig]:
         path: tuple[str | int, ...] = ("uses", i)
         for key in table:
             if key not in USE_KEYS:
-                from museokit.core.suggest import suggest
-
                 error((*path, key), f"unknown key {key!r} in [[uses]]",
                       suggest(key, USE_KEYS) or f"known keys: {', '.join(USE_KEYS)}")
         brick = table.get("brick")
