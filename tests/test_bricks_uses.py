@@ -107,6 +107,8 @@ def test_installed_brick_runs_in_an_example() -> None:
      "uses[0].version: '=>1' is not a version range"),
     ('brick = "attract-loop"\noptions = { idel = 3 }',
      "uses[0].options: brick 'attract-loop' has no option 'idel' — did you mean 'idle'?"),
+    ('brick = "attract-loop"\noptions = { idle = "soon" }',
+     "uses[0].options: option 'idle' of brick 'attract-loop' is a number (like 30.0), got 'soon'"),
     ('brick = "hello-button"\npath = "../../../installations/hello-button"',
      "uses[0].brick: brick 'hello-button' is an installation brick, not a behaviour"),
     ('brick = "press-light"\npath = "../nowhere"',

@@ -55,15 +55,36 @@ def check_uses(file: Path, uses: list[UseConfig], owner: str) -> list[ConfigIssu
                       f"install a version in range (pip install 'museokit-brick-{use.brick}"
                       f"{use.version.replace(' ', '')}'), or change version to match "
                       f"{found.version} if it works")
-        for key in use.options:
+        for key, value in use.options.items():
             if found.options and key not in found.options:
                 error(use, "options", f"brick {use.brick!r} has no option {key!r}",
                       suggest(key, found.options) or f"its options: {', '.join(found.options)}")
+            elif key in found.options and not _same_type(found.options[key], value):
+                default = found.options[key]
+                error(use, "options", f"option {key!r} of brick {use.brick!r} is {_kind(default)} "
+                      f"(like {default!r}), got {value!r}", f"see `museokit check {found.folder}` "
+                      "and its README for what each option means")
         cycle = _cycle(found, [owner])
         if cycle:
             error(use, "brick", f"dependency cycle: {' → '.join(cycle)}",
                   "a brick cannot use itself through others; remove one [[uses]] of the loop")
     return issues
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    for cls, name in ((str, "a text"), (list, "a list"), (dict, "a table")):
+        if isinstance(value, cls):
+            return name
+    return type(value).__name__
+
+
+def _same_type(default: object, value: object) -> bool:
+    """A number for a number (whole or not), a list for a list, and so on."""
+    return _kind(default) == _kind(value)
 
 
 def _resolve(use: UseConfig, base: Path, error: Report) -> manifest.Manifest | None:
