@@ -463,11 +463,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     if args.source is not None:
-        from museokit.bricks.commands import cmd_fork
-
         if args.template != "basic":
             print("museokit: use --from or --template, not both", file=sys.stderr)
             return EXIT_USAGE
+        from museokit.bricks.commands import cmd_fork
 
         return cmd_fork(args)
     from museokit.templates import TemplateError, create
