@@ -1,17 +1,24 @@
-"""Shared by the brick tests: the examples' generated media, made as their READMEs say."""
+"""Shared by the brick tests: the examples as bricks, copied aside with their generated media."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import REPO
 
-CABINET_VIDEO = REPO / "installations" / "cabinet-of-curiosities" / "scenarios" / "visitor.avi"
+VIDEO = Path("cabinet-of-curiosities") / "scenarios" / "visitor.avi"
 
 
-def ensure_example_media() -> None:
-    """The cabinet's scenarios watch a generated video (git ignores it): make it if missing."""
-    if not CABINET_VIDEO.is_file():
-        subprocess.run([sys.executable, str(CABINET_VIDEO.parent / "make_video.py")], check=True,
-                       capture_output=True, timeout=300)
+def examples_copy(root: Path) -> Path:
+    """The six examples copied under `root`/installations, with the cabinet's scenario video
+    made there as its README says (git ignores it, and the repository keeps none, so tests
+    that need it absent still find it absent)."""
+    folder = root / "installations"
+    shutil.copytree(REPO / "installations", folder,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.avi", "media"))
+    subprocess.run([sys.executable, str(folder / VIDEO.parent / "make_video.py"), str(folder / VIDEO)],
+                   check=True, capture_output=True, timeout=300)
+    return folder

@@ -13,12 +13,12 @@ import pytest
 
 from museokit.bricks.catalog import CatalogError, build_site
 from museokit.bricks.fork import fork
-from tests.bricks_kit import ensure_example_media
+from tests.bricks_kit import examples_copy
 from tests.browser import local_links, needs_chromium, page
 from tests.conftest import REPO
 
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
-SOURCES = [REPO / "installations", REPO / "toolkit" / "bricks" / "library"]
+LIBRARY = REPO / "toolkit" / "bricks" / "library"
 
 
 def museokit(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -28,10 +28,10 @@ def museokit(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    ensure_example_media()
     root = tmp_path_factory.mktemp("catalog")
-    fork(str(REPO / "installations" / "hello-button"), root / "forks" / "hello-lantern", "Team L")
-    done = museokit("catalog", "build", *SOURCES, root / "forks", "--out", root / "site",
+    examples = examples_copy(root)
+    fork(str(examples / "hello-button"), root / "forks" / "hello-lantern", "Team L")
+    done = museokit("catalog", "build", examples, LIBRARY, root / "forks", "--out", root / "site",
                     "--run-scenarios")
     assert done.returncode == 0, done.stderr
     assert "9 bricks" in done.stdout
@@ -111,13 +111,13 @@ def test_a_folder_that_is_not_a_catalog_is_not_overwritten(tmp_path: Path) -> No
     out.mkdir()
     (out / "notes.md").write_text("mine", encoding="utf-8")
     with pytest.raises(CatalogError, match="is not a catalog"):
-        build_site([REPO / "toolkit" / "bricks" / "library"], out)
+        build_site([LIBRARY], out)
     assert [p.name for p in out.iterdir()] == ["notes.md"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs"]  # no staging folder left
 
 
 def test_a_broken_brick_is_refused_in_one_line(tmp_path: Path) -> None:
-    shutil.copytree(REPO / "toolkit" / "bricks" / "library" / "attract_loop", tmp_path / "x")
+    shutil.copytree(LIBRARY / "attract_loop", tmp_path / "x")
     toml = tmp_path / "x" / "brick.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace('"1.0.0"', '"1.0"'), encoding="utf-8")
     done = museokit("catalog", "build", tmp_path / "x", "--out", tmp_path / "site")

@@ -12,7 +12,7 @@ import pytest
 from museokit.bricks.score import score
 from museokit.bricks.sheet import power, wiring, write_sheet
 from museokit.core.config import load_installation
-from tests.bricks_kit import ensure_example_media
+from tests.bricks_kit import examples_copy
 from tests.browser import needs_chromium, page
 from tests.conftest import REPO, write_installation
 
@@ -113,10 +113,14 @@ def test_a_broken_installation_has_no_sheet_and_one_line(tmp_path: Path) -> None
     assert "unknown kind 'buton'" in done.stderr and not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("folder", EXAMPLES, ids=lambda p: p.name)
-def test_every_example_scores_full_marks(folder: Path) -> None:
-    ensure_example_media()
-    card = score(folder)
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return examples_copy(tmp_path_factory.mktemp("examples"))
+
+
+@pytest.mark.parametrize("name", [p.name for p in EXAMPLES])
+def test_every_example_scores_full_marks(examples: Path, name: str) -> None:
+    card = score(examples / name)
     assert card.full, "\n".join(card.lines())
     assert card.score == 8
 
