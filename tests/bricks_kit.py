@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -22,3 +23,10 @@ def examples_copy(root: Path) -> Path:
     subprocess.run([sys.executable, str(folder / VIDEO.parent / "make_video.py"), str(folder / VIDEO)],
                    check=True, capture_output=True, timeout=300)
     return folder
+
+
+def git(*args: str, cwd: Path) -> None:
+    """Run git with an author set (a test machine may have none configured)."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)

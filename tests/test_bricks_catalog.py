@@ -13,7 +13,7 @@ import pytest
 
 from museokit.bricks.catalog import CatalogError, build_site
 from museokit.bricks.fork import fork
-from tests.bricks_kit import examples_copy
+from tests.bricks_kit import examples_copy, git
 from tests.browser import local_links, needs_chromium, page
 from tests.conftest import REPO
 
@@ -175,3 +175,29 @@ def test_a_brick_without_photos_gets_a_simulator_screenshot(tmp_path: Path) -> N
     image = site.out / entry["image"]
     assert entry["image"] == "img/hello-button-1.0.0.png" and image.read_bytes()[:4] == b"\x89PNG"
     assert image.stat().st_size > 10_000 and site.notes == []
+
+
+def test_a_shared_git_repository_of_bricks(tmp_path: Path) -> None:
+    """The museums' shared repository: its catalog's fork commands fetch each brick from it."""
+    repo = tmp_path / "shared"
+    shutil.copytree(LIBRARY / "attract_loop", repo / "bricks" / "attract-loop",
+                    ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    shutil.copytree(REPO / "installations" / "hello-button", repo / "bricks" / "hello-button")
+    git("init", "-q", "-b", "main", cwd=repo)
+    git("add", ".", cwd=repo)
+    git("commit", "-q", "-m", "two bricks", cwd=repo)
+    site = build_site([repo / "bricks"], tmp_path / "site", screenshots=False, git=f"file://{repo}")
+    index = json.loads(site.index.read_text(encoding="utf-8"))
+    forks = {b["name"]: b["fork"] for b in index["bricks"]}
+    assert forks["hello-button"] == (f"museokit new my-hello-button --from git+file://{repo}"
+                                     "#subdirectory=bricks/hello-button")
+    command = forks["attract-loop"].split()
+    done = subprocess.run([MUSEOKIT, *command[1:]], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "my-attract-loop" / "behaviour.py").is_file()
+    done = museokit("new", tmp_path / "x", "--from", f"git+file://{repo}#subdirectory=bricks/none")
+    assert done.returncode == 1 and "has no brick in bricks/none/" in done.stderr
+    done = museokit("new", tmp_path / "x", "--from", f"git+file://{repo}#subdirectory=../etc")
+    assert done.returncode == 1 and "a folder inside the repository" in done.stderr
+    assert not (tmp_path / "x").exists()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 
 from museokit.bricks import manifest
 from museokit.bricks.fork import ForkError, fork
+from tests.bricks_kit import git
 from tests.conftest import REPO
 
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
@@ -83,12 +83,6 @@ def test_a_missing_source_is_one_line(tmp_path: Path) -> None:
     done = museokit("new", str(tmp_path / "x"), "--from", str(tmp_path / "nowhere" / "piece.d"))
     assert done.returncode == 1 and "not found" in done.stderr
     assert listing(tmp_path) == []
-
-
-def git(*args: str, cwd: Path) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
 
 
 def test_fork_from_a_local_git_repository(tmp_path: Path) -> None:

@@ -175,13 +175,17 @@ def load_all(folders: list[Path]) -> list[manifest.Manifest]:
 
 
 def build_site(sources: list[Path], out: Path, screenshots: bool = True,
-               run_scenarios: bool = False) -> Site:
+               run_scenarios: bool = False, git: str | None = None) -> Site:
+    """Write the catalog of the bricks in `sources` to `out`. With `git` (the address of the
+    shared repository the sources are checked out from), each card's fork command fetches the
+    brick from there."""
     bricks = load_all(find_bricks(sources))
+    fetch = _git_sources(bricks, git) if git else {}
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        notes = _write(bricks, staging, screenshots, run_scenarios)
+        notes = _write(bricks, staging, screenshots, run_scenarios, fetch)
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -202,15 +206,36 @@ def _swap(staging: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _git_sources(bricks: list[manifest.Manifest], url: str) -> dict[str, str]:
+    """Each brick's `--from` in the shared repository: git+URL#subdirectory=its/folder."""
+    import subprocess
+
+    found = {}
+    tops: dict[Path, Path] = {}
+    for m in bricks:
+        parent = m.folder.resolve().parent
+        if parent not in tops:
+            done = subprocess.run(["git", "-C", str(parent), "rev-parse", "--show-toplevel"],
+                                  capture_output=True, text=True, timeout=30)
+            if done.returncode != 0:
+                raise CatalogError(f"--git {url}: {m.folder} is not in a git checkout; build the "
+                                   "catalog from a clone of the shared repository")
+            tops[parent] = Path(done.stdout.strip()).resolve()
+        rel = m.folder.resolve().relative_to(tops[parent]).as_posix()
+        base = url if url.startswith("git+") else f"git+{url}"
+        found[m.name] = base + (f"#subdirectory={rel}" if rel != "." else "")
+    return found
+
+
 def _write(bricks: list[manifest.Manifest], site: Path, screenshots: bool,
-           run_scenarios: bool) -> list[str]:
+           run_scenarios: bool, fetch: dict[str, str]) -> list[str]:
     notes: list[str] = []
     (site / "img").mkdir()
     (site / "bricks").mkdir()
     assets = resources.files("museokit.bricks") / "site"
     for asset in ("catalog.css", "catalog.js"):
         (site / asset).write_text((assets / asset).read_text(encoding="utf-8"), encoding="utf-8")
-    entries = [entry(m, site, screenshots, run_scenarios, notes) for m in bricks]
+    entries = [entry(m, site, screenshots, run_scenarios, notes, fetch.get(m.name)) for m in bricks]
     _lineage(entries)
     index = {"format": INDEX_FORMAT, "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
              "count": len(entries), "bricks": entries}
@@ -222,7 +247,7 @@ def _write(bricks: list[manifest.Manifest], site: Path, screenshots: bool,
 
 
 def entry(m: manifest.Manifest, site: Path, screenshots: bool, run_scenarios: bool,
-          notes: list[str]) -> dict[str, Any]:
+          notes: list[str], fetch: str | None = None) -> dict[str, Any]:
     """A brick as the index (and the pages) describe it."""
     slug = f"{m.name}-{m.version}"
     image = _image(m, site, slug, screenshots, notes)
@@ -249,9 +274,9 @@ def entry(m: manifest.Manifest, site: Path, screenshots: bool, run_scenarios: bo
         "homepage": m.homepage, "repository": m.repository,
         "scenarios": {"count": len(scenarios), "status": status},
         "image": image, "page": f"bricks/{slug}.html",
-        "fork": f"museokit new my-{m.name} --from {m.name}",
+        "fork": f"museokit new my-{m.name} --from {fetch or m.name}",
         "install": "# ships with museokit" if m.name in shipped() else
-        f"pip install museokit-brick-{m.name}",
+        "# from the shared repository" if fetch else f"pip install museokit-brick-{m.name}",
     }
 
 

@@ -50,6 +50,9 @@ def register(sub: Any) -> None:
                        help="do not render simulator screenshots for bricks without photos")
     build.add_argument("--run-scenarios", action="store_true",
                        help="run each brick's scenarios and show passing/failing on its card")
+    build.add_argument("--git", metavar="URL",
+                       help="the shared git repository the SOURCES are a clone of: the cards' "
+                            "fork commands fetch from it (git+URL#subdirectory=…)")
     build.set_defaults(func=cmd_catalog_build)
 
 
@@ -214,7 +217,8 @@ def cmd_catalog_build(args: argparse.Namespace) -> int:
 
     try:
         site = build_site([Path(s) for s in args.sources], args.out,
-                          screenshots=not args.no_screenshots, run_scenarios=args.run_scenarios)
+                          screenshots=not args.no_screenshots, run_scenarios=args.run_scenarios,
+                          git=args.git)
     except CatalogError as exc:
         return _fail(str(exc))
     for line in site.notes:

@@ -1,7 +1,8 @@
 """`museokit new PATH --from SOURCE`: a new piece made from someone else's brick.
 
 SOURCE is a folder, an installed brick's name, a git repository (a local one, or
-`git+file://…`, `git+https://…`, with `@ref`), or a wheel/sdist. The fork:
+`git+file://…`, `git+https://…`, with `@ref` and `#subdirectory=FOLDER` as pip writes
+them), or a wheel/sdist. The fork:
 
 - never imports or runs the source's code (files are copied, TOML is parsed);
 - refuses an existing target, and writes nothing there until the copy is
@@ -117,6 +118,12 @@ def _source_folder(source: str) -> Iterator[Path]:
 
 def _clone(source: str, into: Path) -> Path:
     url = source[4:] if source.startswith("git+") else source
+    url, _, fragment = url.partition("#")
+    subdirectory = fragment.removeprefix("subdirectory=") if fragment else ""
+    if fragment and (not fragment.startswith("subdirectory=") or not subdirectory
+                     or subdirectory.startswith("/") or ".." in PurePosixPath(subdirectory).parts):
+        raise ForkError(f"{source}: after '#' write subdirectory=FOLDER, a folder inside the "
+                        "repository (like #subdirectory=bricks/attract-loop)")
     ref = None
     if "@" in url.rsplit("/", 1)[-1]:
         url, ref = url.rsplit("@", 1)
@@ -135,6 +142,12 @@ def _clone(source: str, into: Path) -> Path:
         why = (done.stderr.strip().splitlines() or ["git failed"])[-1].removeprefix("fatal: ")
         raise ForkError(f"cannot fetch {source}: {why} — check the address "
                         f"(and @ref{' ' + repr(ref) if ref else ''})")
+    if subdirectory:
+        folder = into / subdirectory
+        if not ((folder / manifest.FILENAME).is_file() or (folder / "installation.toml").is_file()):
+            raise ForkError(f"{source}: the repository has no brick in {subdirectory}/ (no "
+                            "brick.toml or installation.toml there)")
+        return folder
     return _brick_root(into, source)
 
 
