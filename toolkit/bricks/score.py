@@ -66,16 +66,20 @@ def score(folder: Path, run: bool = True) -> Card:
                              'add license = "MIT" to [brick]'))
     media = manifest.media_files(m.folder)
     card.points.append(Point("media", not m.uncovered_media(),
-                             f"{len(media)} media files, each under a content licence",
+                             f"{len(media)} media file{'s' if len(media) != 1 else ''}, each under a "
+                             "content licence" if media else "no media files",
                              "add [[content]] entries"))
     card.points.append(_readme(m))
     card.points.append(_scenarios(m, run))
     card.points.append(Point("version", m.version != "0.0.0", f"version {m.version}",
                              'set version = "0.1.0" or more'))
     card.points.append(Point("photos", bool(m.photos),
-                             f"{len(m.photos)} photo(s)/screenshot(s)" if m.photos else "no photo",
-                             "add photos = [\"screenshot.png\"] to [brick]; `python -m museokit.sim."
-                             f"screenshots {m.folder} --out {m.folder}` renders the simulator"))
+                             f"{len(m.photos)} picture{'s' if len(m.photos) != 1 else ''} "
+                             "(photos or screenshots)" if m.photos else "no photo",
+                             'add photos = ["screenshot.png"] to [brick]; ' + (
+                                 f"`python -m museokit.sim.screenshots {m.folder} --out {m.folder}` "
+                                 "renders the simulator" if m.kind == "installation" else
+                                 "a photo or a screenshot of a piece that uses it")))
     if m.kind == "installation":
         costed = all(p.cost is not None for p in m.parts)
         card.points.append(Point("parts", bool(m.parts) and costed,
