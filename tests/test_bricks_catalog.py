@@ -48,7 +48,8 @@ def test_index_json_describes_every_brick(site: Path) -> None:
     assert hello["total_cost"] == 73.3 and hello["image"].startswith("img/")
     assert hello["forks"] == ["hello-lantern"]
     assert bricks["hello-lantern"]["forked_from"][0]["name"] == "hello-button"
-    assert bricks["object-plinth"]["uses"] == [{"brick": "attract-loop", "version": ">=1,<2"}]
+    assert bricks["object-plinth"]["uses"] == [{"brick": "attract-loop", "version": ">=1,<2",
+                                                "page": "bricks/attract-loop-1.0.0.html"}]
     assert all(b["scenarios"]["status"] == "passing"
                for b in bricks.values() if b["kind"] == "installation")
 

@@ -40,7 +40,10 @@ def test_fork_a_folder_records_lineage_keeps_credits_and_runs_scenarios(tmp_path
     m = manifest.load(target)
     assert (m.name, m.version) == ("my-lamp", "0.1.0")
     assert [a.name for a in m.authors] == ["Grace"]
-    assert [(c.name, c.what) for c in m.credits] == [("museokit contributors", "hello-button 1.0.0")]
+    assert [(c.name, c.what) for c in m.credits] == [
+        ("museokit contributors", "hello-button 1.0.0 (museokit examples, made for the museokit "
+                                  "toolkit, tested in its simulator, 2026)")]
+    assert set(m.made) == {"year"}  # where the original was made is in its credit
     [origin] = m.forked_from
     assert (origin.name, origin.version) == ("hello-button", "1.0.0")
     assert origin.hash == manifest.content_hash(HELLO)

@@ -307,6 +307,8 @@ def _lineage(entries: list[dict[str, Any]]) -> None:
                             if other["forked_from"] and other["forked_from"][0]["name"] == e["name"])
         for parent in e["forked_from"]:
             parent["page"] = pages.get(parent["name"], "")
+        for use in e["uses"]:
+            use["page"] = pages.get(use["brick"], "")
 
 
 # -- HTML ---------------------------------------------------------------------------------
@@ -328,13 +330,17 @@ def _badges(e: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _link(text: str, page: str, prefix: str) -> str:
+    """A link to a brick's page when it is in the catalog, else its name."""
+    return f'<a href="{prefix}{escape(page)}">{escape(text)}</a>' if page else escape(text)
+
+
 def _lineage_html(e: dict[str, Any], prefix: str) -> str:
     if not e["forked_from"] and not e["forks"]:
         return '<p class="lineage">original work</p>'
     parts = []
     for f in e["forked_from"]:
-        label = f"{escape(f['name'])} {escape(f['version'])}"
-        parts.append(f'<a href="{prefix}{escape(f["page"])}">{label}</a>' if f["page"] else label)
+        parts.append(_link(f"{f['name']} {f['version']}", f["page"], prefix))
     text = ("forked from " + " ← ".join(parts)) if parts else ""
     if e["forks"]:
         text += ("; " if text else "") + "forked as " + ", ".join(escape(n) for n in e["forks"])
@@ -403,7 +409,8 @@ def brick_page(e: dict[str, Any]) -> str:
                       for c in e["credits"])
     made = ", ".join(escape(str(e["made"][k])) for k in ("event", "museum", "place", "year")
                      if e["made"].get(k))
-    uses = "".join(f"<li>{escape(u['brick'])} {escape(u['version'] or '')}</li>" for u in e["uses"])
+    uses = "".join(
+        f"<li>{_link(u['brick'], u['page'], prefix)} {escape(u['version'] or '')}</li>" for u in e["uses"])
     links = "".join(f'<li><a rel="external" href="{escape(e[k])}">{k}</a></li>'
                     for k in ("homepage", "repository") if e[k])
     body = f"""<p><a href="{prefix}index.html">← all bricks</a></p>

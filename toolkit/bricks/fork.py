@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import time
 import tomllib
 import zipfile
 from collections.abc import Iterator
@@ -258,8 +259,13 @@ def _rewrite(folder: Path, name: str, original: manifest.Fork, author: str) -> N
     head["version"] = FIRST_VERSION
     old_authors = [a for a in data.get("authors", []) if isinstance(a, dict) and a.get("name")]
     credits = [c for c in data.get("credits", []) if isinstance(c, dict)]
+    found = data.get("made")
+    made: dict[str, Any] = found if isinstance(found, dict) else {}
+    where = ", ".join(str(made[k]) for k in ("event", "museum", "place", "year") if made.get(k))
     for a in old_authors:
-        credits.append({"name": a["name"], "for": f"{original.name} {original.version}"})
+        credits.append({"name": a["name"], "for": f"{original.name} {original.version}"
+                        + (f" ({where})" if where else "")})
+    data["made"] = {"year": time.gmtime().tm_year}  # where the original was made stays in its credit
     data["credits"] = credits
     data["authors"] = [{"name": author}]
     chain = [f for f in data.get("forked_from", []) if isinstance(f, dict)]
