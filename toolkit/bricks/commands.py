@@ -18,6 +18,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def register(sub: Any) -> None:
     """Add `brick`, `bricks` and `catalog` to the `museokit` command."""
     brick = sub.add_parser("brick", help="score, pack or print a sheet for a brick")
+    brick.set_defaults(func=_help(brick))
     actions = brick.add_subparsers(title="brick commands", metavar="ACTION")
     score = actions.add_parser("score", help="rate a brick like a scorecard, each gap with its fix")
     score.add_argument("path")
@@ -41,6 +42,7 @@ def register(sub: Any) -> None:
     bricks.set_defaults(func=cmd_bricks)
 
     catalog = sub.add_parser("catalog", help="build a static catalog site of bricks")
+    catalog.set_defaults(func=_help(catalog))
     catalog_actions = catalog.add_subparsers(title="catalog commands", metavar="ACTION")
     build = catalog_actions.add_parser("build", help="write the site and its index.json")
     build.add_argument("sources", nargs="+", metavar="SOURCE",
@@ -54,6 +56,15 @@ def register(sub: Any) -> None:
                        help="the shared git repository the SOURCES are a clone of: the cards' "
                             "fork commands fetch from it (git+URL#subdirectory=…)")
     build.set_defaults(func=cmd_catalog_build)
+
+
+def _help(parser: argparse.ArgumentParser) -> Any:
+    """A command without its ACTION: its own help, and the usage exit code."""
+    def show(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return EXIT_USAGE
+
+    return show
 
 
 def _fail(message: str) -> int:
