@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -162,4 +163,24 @@ def test_forking_never_runs_the_source_code(tmp_path: Path) -> None:
     (source / "behaviour.py").write_text(f"open({str(canary)!r}, 'w').close()\n", encoding="utf-8")
     (source / "__init__.py").write_text(f"open({str(canary)!r}, 'w').close()\n", encoding="utf-8")
     fork(str(source), tmp_path / "copy")
+    assert not canary.exists()
+
+
+def test_finding_an_installed_brick_imports_nothing(tmp_path: Path) -> None:
+    """A brick whose package's __init__ would run code: listing and forking it run none."""
+    site = tmp_path / "site"
+    pkg = site / "trapped" / "brick"
+    shutil.copytree(REPO / "toolkit" / "bricks" / "library" / "attract_loop", pkg,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    canary = tmp_path / "ran"
+    (site / "trapped" / "__init__.py").write_text(f"open({str(canary)!r}, 'w').close()\n")
+    info = site / "trapped-1.0.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: trapped\nVersion: 1.0.0\n")
+    (info / "entry_points.txt").write_text("[museokit.bricks]\ntrapped = trapped.brick\n")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    for args in (["bricks", "trapped"], ["new", str(tmp_path / "copy"), "--from", "trapped"]):
+        done = subprocess.run([MUSEOKIT, *args], capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 0, done.stderr
+    assert manifest.load(tmp_path / "copy").forked_from[0].name == "attract-loop"
     assert not canary.exists()

@@ -96,12 +96,17 @@ def brick_folder(use: UseConfig, base: Path) -> Path:
 
 def installed_folder(name: str) -> Path | None:
     """The folder of the installed brick `name`. Its entry point names the package that holds
-    it; finding a top-level package (as `brick pack` makes) imports nothing (a dotted one
-    imports its parents, museokit's own for the bricks that ship with it)."""
+    it; the folder is found from the top-level package's location, so nothing is imported
+    (not even a parent package's `__init__`)."""
     for ep in entry_points(group=BRICKS):
         if ep.name != name:
             continue
-        spec = importlib.util.find_spec(ep.value.split(":")[0])
-        if spec is not None and spec.submodule_search_locations:
-            return Path(next(iter(spec.submodule_search_locations)))
+        top, *rest = ep.value.split(":")[0].split(".")
+        spec = importlib.util.find_spec(top)
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        for location in spec.submodule_search_locations:
+            folder = Path(location).joinpath(*rest)
+            if folder.is_dir():
+                return folder
     return None
