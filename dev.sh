@@ -21,6 +21,7 @@ APT_TEST_PACKAGES=(systemd g++ gcc-avr avr-libc arduino-core-avr arduino-builder
     chromium chromium-driver poppler-utils  # the report's and the dashboard's tests: Chromium, PDF via pdftoppm
     openssl espeak-ng  # the dashboard's TLS certificate, the maintenance mode's speech
     util-linux         # unshare: the interaction log's full-disk test mounts a tiny tmpfs
+    git                # fork sources in the brick tests
     python3-dev linux-libc-dev)  # spidev and evdev (LED strips, USB tag readers) build from source
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from time import perf_counter
 
+import bench_bricks
 import bench_bus
 import bench_dashboard
 import bench_gallery_day
@@ -28,7 +29,8 @@ from _common import Result, report
 BENCHES = {"bus": bench_bus, "latency": bench_latency, "day": bench_gallery_day,
            "startup": bench_startup, "serial": bench_serial, "vision": bench_vision,
            "gpio": bench_gpio, "media": bench_media, "mqtt": bench_mqtt,
-           "dashboard": bench_dashboard, "log": bench_log, "parts": bench_parts}
+           "dashboard": bench_dashboard, "log": bench_log, "parts": bench_parts,
+           "bricks": bench_bricks}
 
 
 def main(argv: list[str]) -> int:

@@ -17,6 +17,7 @@ from museokit.core.behaviour import (
     Event,
     after,
     device,
+    do,
     emit,
     enter,
     every,
@@ -30,5 +31,5 @@ from museokit.core.behaviour import (
 
 __version__ = "0.1.0"
 
-__all__ = ["Event", "__version__", "after", "device", "emit", "enter", "every", "goto", "lockout",
-           "log", "on", "options", "state"]
+__all__ = ["Event", "__version__", "after", "device", "do", "emit", "enter", "every", "goto",
+           "lockout", "log", "on", "options", "state"]

@@ -1,4 +1,5 @@
-"""The `museokit` command: run, check, sim, boards, service, doctor, broker, new, explain.
+"""The `museokit` command: run, check, sim, boards, service, doctor, broker, new, explain,
+and the brick commands (brick, bricks, catalog: `museokit.bricks.commands`).
 
 Imports stay inside the commands so that `museokit run` on a Pi Zero loads only
 what its installation uses.
@@ -137,9 +138,13 @@ def _parser() -> argparse.ArgumentParser:
     add_report(sub)
     add_log(sub)
 
-    new = sub.add_parser("new", help="start a new installation from a template")
+    new = sub.add_parser("new", help="start a new installation from a template, or fork a brick")
     new.add_argument("path")
     new.add_argument("--template", default="basic", help="template name (default: basic)")
+    new.add_argument("--from", dest="source", metavar="SOURCE",
+                     help="fork a brick: a folder, an installed brick's name, a git URL "
+                          "(git+file://…, git+https://…[@ref]) or a .whl/.tar.gz")
+    new.add_argument("--author", help="with --from: the fork's author (default: git user.name)")
     new.set_defaults(func=cmd_new)
 
     broker = sub.add_parser("broker", help="configure or start Mosquitto for an installation")
@@ -168,6 +173,10 @@ def _parser() -> argparse.ArgumentParser:
     from museokit.dashboard.command import add_parser as add_dashboard
 
     add_dashboard(sub)
+
+    from museokit.bricks.commands import register
+
+    register(sub)
     return p
 
 
@@ -320,9 +329,13 @@ def _start_linked(runtime: Runtime, link: Any) -> bool:
 def _where(link: Any) -> str:
     return f"; node {link.node} on broker {link.settings.url}" if link else ""
 def cmd_check(args: argparse.Namespace) -> int:
+    from museokit.bricks.commands import check_brick
     from museokit.core.clock import VirtualClock
     from museokit.core.runtime import Runtime
 
+    verdict = check_brick(args.path)
+    if verdict is not None:
+        return verdict
     inst = load_or_report(args.path)
     if inst is None:
         return EXIT_FAILED
@@ -359,6 +372,7 @@ def _summary(inst: Installation) -> list[str]:
         lines.append(f"  rules   {len(inst.rules)}")
     if inst.behaviour:
         lines.append(f"  behaviour {inst.behaviour.name}")
+    lines += [f"  uses    {u.brick} {u.version or ''}".rstrip() for u in inst.uses]
     lines += [f"  note: {w}" for w in inst.warnings]
     return lines
 
@@ -448,6 +462,13 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    if args.source is not None:
+        if args.template != "basic":
+            print("museokit: use --from or --template, not both", file=sys.stderr)
+            return EXIT_USAGE
+        from museokit.bricks.commands import cmd_fork
+
+        return cmd_fork(args)
     from museokit.templates import TemplateError, create
 
     try:

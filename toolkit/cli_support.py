@@ -43,6 +43,13 @@ def load_or_report(path: str) -> Installation | None:
     except PluginError as exc:
         print(f"museokit: {exc}", file=sys.stderr)
         return None
+    if inst.uses:  # behaviour bricks: installed or found, in a version the file accepts
+        from museokit.bricks.uses import check_uses
+
+        problems = check_uses(inst.file, inst.uses, inst.folder.resolve().name)
+        if problems:
+            print_issues(problems)
+            return None
     for warning in inst.warnings:
         log.debug("%s", warning)
     return inst

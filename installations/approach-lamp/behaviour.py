@@ -1,18 +1,8 @@
-"""The lamp follows the visitor: dark beyond 2 m, full at 60 cm; the motor runs while
-someone is near, and for 5 s after they step back."""
+"""The motor runs while someone is near, and for 5 s after they step back. (The lamp
+follows the visitor through the distance-fade brick: see [[uses]] in installation.toml.)"""
 
-from museokit import every, on
-from museokit.installation import lamp, motor, visitor
-
-FAR, NEAR = 200, 60  # cm
-
-
-@every(0.2)
-def follow_visitor():
-    d = visitor.distance
-    level = 0.0 if d is None else min(1.0, max(0.0, (FAR - d) / (FAR - NEAR)))
-    if abs(level - lamp.value) >= 0.02:
-        lamp.brightness(round(level, 2))
+from museokit import on
+from museokit.installation import motor
 
 
 @on("visitor.entered", value="near")

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from museokit.core.device import Device
     from museokit.core.host import Host
     from museokit.core.loop import Timer
+    from museokit.core.uses import UseConfig
 
 log = logging.getLogger("museokit.behaviour")
 
@@ -147,6 +148,16 @@ def emit(device_id: str, name: str, value: Any = None) -> None:
     _runtime().emit(device_id, name, value)
 
 
+def do(*actions: str) -> None:
+    """Run actions written like a rule's `do`: `do("ring.fill warm", "spot.off")`."""
+    from museokit.core.rules import parse_action
+
+    runtime = _runtime()
+    for text in actions:
+        action = parse_action(text)
+        runtime.command(action.device, action.command, list(action.args), dict(action.kwargs))
+
+
 class Options:
     """The installation's `[options]` table, read when used: `options.greeting`."""
 
@@ -175,8 +186,6 @@ def load(runtime: Host) -> ModuleType:
     Errors raised while importing are reported with the file and line, and the
     installation does not start.
     """
-    import importlib.util
-
     from museokit.core.config import InstallationError
     from museokit.core.lint import check_behaviour
 
@@ -191,18 +200,56 @@ def load(runtime: Host) -> ModuleType:
         problems = []
     if problems:
         raise InstallationError(problems)
-    name = f"museokit_behaviour_{runtime.installation.site}"
+    runtime.custom_events = _emitted_events(path)
+    return _exec(runtime, path, f"museokit_behaviour_{runtime.installation.site}",
+                 runtime.installation.options)
+
+
+def load_brick(runtime: Host, use: UseConfig) -> ModuleType:
+    """Run a behaviour brick (`[[uses]]`) like the behaviour module, with its own options:
+    the defaults of its brick.toml `[options]`, then the installation's."""
+    import contextlib
+    import tomllib
+
+    from museokit.core.config import ConfigIssue, InstallationError
+    from museokit.core.uses import BRICK_MODULE, BrickNotFound, brick_folder
+
+    try:
+        folder = brick_folder(use, runtime.installation.folder)
+    except BrickNotFound as exc:
+        raise InstallationError([ConfigIssue(str(runtime.installation.file), None,
+                                             f"uses[{use.index}]", str(exc),
+                                             "`museokit check` says how to get it")]) from None
+    path = folder / BRICK_MODULE
+    defaults: dict[str, Any] = {}
+    with contextlib.suppress(OSError, tomllib.TOMLDecodeError):
+        found = tomllib.loads((folder / "brick.toml").read_text(encoding="utf-8")).get("options")
+        defaults = found if isinstance(found, dict) else {}
+    for dev, names in _emitted_events(path).items():
+        known = runtime.custom_events.get(dev, set())
+        runtime.custom_events[dev] = None if names is None or known is None else known | names
+    slug = "".join(c if c.isalnum() else "_" for c in use.brick)
+    activate(runtime)
+    return _exec(runtime, path, f"museokit_brick_{runtime.installation.site}_{use.index}_{slug}",
+                 {**defaults, **use.options}, add_path=False)
+
+
+def _exec(runtime: Host, path: Path, name: str, options: dict[str, Any],
+          add_path: bool = True) -> ModuleType:
+    """Run the module at `path` as `name`, with the devices and `options` as its globals."""
+    import importlib.util
+
+    from museokit.core.config import InstallationError
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     for dev_id, dev in runtime.devices.items():
         setattr(module, dev_id, dev)
-    module.options = SimpleNamespace(**runtime.installation.options)  # type: ignore[attr-defined]
+    module.options = SimpleNamespace(**options)  # type: ignore[attr-defined]
     module.log = log  # type: ignore[attr-defined]
-    runtime.custom_events = _emitted_events(path)
     # A maker splits a long behaviour into files beside it (`import stories`).
     folder = str(path.parent.resolve())
-    if folder not in sys.path:
+    if add_path and folder not in sys.path:
         sys.path.insert(0, folder)
     sys.modules[name] = module
     try:
@@ -313,5 +360,5 @@ def _name(fn: Callable[..., Any]) -> str:
     return callable_name(fn)
 
 
-__all__ = ["Event", "after", "device", "emit", "enter", "every", "goto", "lockout", "on",
+__all__ = ["Event", "after", "device", "do", "emit", "enter", "every", "goto", "lockout", "on",
            "options", "state"]

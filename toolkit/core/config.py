@@ -45,6 +45,7 @@ from museokit.core.schedule import SCHEDULE_EVENTS, SCHEDULE_ID, Schedule, check
 from museokit.core.states import STATES_ID, StateConfig, check_states
 from museokit.core.suggest import suggest
 from museokit.core.tomlmap import key_lines, line_of
+from museokit.core.uses import UseConfig, parse_uses
 
 FILENAME = "installation.toml"
 DEFAULT_BEHAVIOUR = "behaviour.py"
@@ -55,7 +56,7 @@ RESERVED_IDS = frozenset({STATES_ID, "installation", "on", "after", "every", "go
                           "print", "sim", SCHEDULE_ID})
 
 _TOP_LEVEL = ("installation", "devices", "states", "rules", "options", "schedule", "nodes", "broker",
-              "log", "evaluation", *STAFF_TABLES)
+              "log", "evaluation", *STAFF_TABLES, "uses")
 _INSTALLATION_KEYS = ("name", "site", "node", "backend", "behaviour", "description",
                       *(f"{bus}_pins_as_gpio" for bus in BUS_PINS))
 _DEVICE_COMMON = ("id", "kind", "backend", "board", "label", "description", "node")
@@ -125,6 +126,8 @@ class Installation:
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     #: `[dashboard]`, `[alerts]`, `[maintenance]` (museokit.core.opsconfig).
     staff: StaffConfig = field(default_factory=StaffConfig)
+    #: `[[uses]]`: behaviour bricks run beside the behaviour module.
+    uses: list[UseConfig] = field(default_factory=list)
 
     def device(self, device_id: str) -> DeviceConfig:
         return next(d for d in self.devices if d.id == device_id)
@@ -280,11 +283,12 @@ class _Checker(Report):
                                           ("evaluation", *path), message, hint))
         staff = parse_staff(data, lambda path, message, hint: self.error(path, message, hint),
                             {d.id: d.cls.role for d in devices}, {d.id: d.kind for d in devices})
+        uses = parse_uses(data.get("uses", []), self.error)
         if self.issues:
             raise InstallationError(self.issues)
         return Installation(folder, self.file, name, site, node, backend, behaviour, devices,
                             states, rules, options, self.warnings, self.backend_options,
-                            schedule, nodes, broker, log_config, evaluation, staff)
+                            schedule, nodes, broker, log_config, evaluation, staff, uses)
 
     def check_backend(self, path: KeyPath, name: str) -> None:
         known = plugins.registered(plugins.BACKENDS)

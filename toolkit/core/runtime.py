@@ -48,6 +48,8 @@ class Runtime:
         self.states: StateMachine | None = None
         self.input_ids: frozenset[str] = frozenset()
         self.behaviour: Any = None
+        #: The behaviour bricks of `[[uses]]`, loaded after the behaviour module.
+        self.bricks: list[Any] = []
         #: Events the behaviour module emits itself (`emit("story", "chapter")`), so that
         #: `@on("story.chapter")` is accepted; None: any event of that device.
         self.custom_events: dict[str, set[str] | None] = {}
@@ -93,6 +95,7 @@ class Runtime:
             for rule in inst.rules:
                 self._add_rule(rule)
             self.behaviour = behaviour.load(self) if inst.behaviour else None
+            self.bricks = [behaviour.load_brick(self, use) for use in inst.uses]
             for backend in self.backends.values():
                 backend.start()
             self.health.register(self.bus, self.backends, self.devices)

@@ -1,0 +1,1 @@
+# museokit brick package marker: not part of the brick
