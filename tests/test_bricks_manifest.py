@@ -14,7 +14,8 @@ from museokit.bricks.uses import check_uses
 from tests.conftest import REPO
 
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
-EXAMPLES = sorted(p.parent for p in (REPO / "installations").glob("*/brick.toml"))
+# Every example, so that a new one cannot ship without its manifest.
+EXAMPLES = sorted(p.parent for p in (REPO / "installations").glob("*/installation.toml"))
 
 GOOD = """\
 [brick]

@@ -17,7 +17,7 @@ from tests.browser import needs_chromium, page
 from tests.conftest import REPO, write_installation
 
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
-EXAMPLES = sorted(p.parent for p in (REPO / "installations").glob("*/brick.toml"))
+EXAMPLES = sorted(p.parent for p in (REPO / "installations").glob("*/installation.toml"))
 
 
 def museokit(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -44,7 +44,7 @@ def test_the_power_budget_warns_when_a_rail_is_exceeded(tmp_path: Path) -> None:
         [[devices]]
         id = "strip"
         kind = "pixels"
-        pin = 12
+        pin = 10
         count = 60
 
         [[devices]]
@@ -58,7 +58,7 @@ def test_the_power_budget_warns_when_a_rail_is_exceeded(tmp_path: Path) -> None:
     html, svg = write_sheet(folder, tmp_path / "out")
     text = html.read_text(encoding="utf-8")
     assert "pi 5 V rail: 1270 mA of 1000 mA" in text and "own supply" in text
-    assert "GPIO12 (pin 32)" in svg.read_text(encoding="utf-8")
+    assert "GPIO10 (pin 19)" in svg.read_text(encoding="utf-8")
 
 
 def test_each_node_gets_its_header_and_own_supplies_stay_off_the_rails(tmp_path: Path) -> None:

@@ -72,7 +72,8 @@ def test_showing_a_camera_what_it_has_no_trigger_for_is_refused_in_one_line(tmp_
 def test_a_gallery_day_plays_the_camera_fast(tmp_path):
     report = run_gallery_day(load_installation(CABINET), visitors=300, hours=1, seed=3)
     assert "cam" not in report.untouched_devices
-    assert report.actions > 300 and report.handler_errors == 0
+    # about half the visitors only walk past (sim/visitors.py PASSING): no marker shown
+    assert report.actions > 150 and report.handler_errors == 0
     assert report.events > report.actions  # placed/removed, states, ring and screen follow
 
 

@@ -588,8 +588,10 @@ class _Checker(InstallationChecker):
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             return  # `check` reports the installation file itself
         devices = data.get("devices", [])
-        ids = [d.get("id") for d in devices if isinstance(d, dict)] if isinstance(devices, list) else []
-        known = [i for i in ids if isinstance(i, str)]
+        if not isinstance(devices, list) or not all(
+                isinstance(d, dict) and isinstance(d.get("id"), str) for d in devices):
+            return  # a mistake of the installation file, which `check` reports there
+        known = [d["id"] for d in devices]
         for i, device in named:
             if device not in known:
                 self.error(("parts", i, "device"), f"no device {device!r} in installation.toml",

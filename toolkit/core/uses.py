@@ -57,7 +57,10 @@ def parse_uses(raw: Any, error: Report) -> list[UseConfig]:
                       suggest(key, USE_KEYS) or f"known keys: {', '.join(USE_KEYS)}")
         brick = table.get("brick")
         if not isinstance(brick, str) or not brick:
-            error(path, "[[uses]] without a brick", 'add brick = "attract-loop" (its name)')
+            error((*path, "brick") if "brick" in table else path,
+                  "[[uses]] without a brick" if brick is None else
+                  f"expected a brick name in quotes, got {brick!r}",
+                  'add brick = "attract-loop" (its name)')
             continue
         texts = {}
         for key in ("version", "path"):

@@ -317,6 +317,10 @@ def parse_triggers(raw: Any, zone_names: list[str]) -> tuple[list[TriggerSpec], 
     for i, table in enumerate(raw):
         key: tuple[str | int, ...] = ("triggers", i)
         kind = table.get("kind")
+        if kind is not None and not isinstance(kind, str):
+            problems.append(((*key, "kind"), f"expected a trigger name in quotes, got {kind!r} — "
+                             f"one of {', '.join(sorted(known))}"))
+            continue
         if kind not in known:
             hint = suggest(str(kind), known) or f"triggers: {', '.join(sorted(known))}"
             problems.append(((*key, "kind"), f"unknown trigger {kind!r} — {hint}"
