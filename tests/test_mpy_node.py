@@ -22,6 +22,7 @@ import pytest
 from museokit.devices.button import Button
 from museokit.devices.led import Led
 from tests.conftest import REPO
+from tests.external import needs
 from tests.net_fixtures import Broker, Node, Observer, wait_for
 from tests.simboard import MicroPythonNode
 
@@ -45,6 +46,7 @@ def site(tmp_path: Path) -> tuple[str, Path]:
 
 
 @pytest.fixture
+@needs("subprocess")
 def board(tmp_path: Path) -> Iterator[Callable[..., MicroPythonNode]]:
     """`board(port, site, **changes)` -> the entrance node on a (shimmed) Pico W, booted."""
     made: list[MicroPythonNode] = []
