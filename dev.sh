@@ -69,6 +69,8 @@ ARM64_ROOT=${MUSEOKIT_ARM64_ROOT:-/var/tmp/museokit-arm64}
 # The extras a Pi installation uses, and the tests that need no external program
 # (mosquitto, simavr, xvfb, chromium): core, gpio mock pins, serial protocol, examples.
 ARM64_EXTRAS="gpio,serial,mqtt,media,vision"
+# What Raspberry Pi OS has and a minimal Debian lacks: pygame's mixer loads libgthread (glib).
+ARM64_APT=(python3 python3-venv libglib2.0-0)
 ARM64_TESTS=(tests/test_layers.py tests/test_bus.py tests/test_loop.py tests/test_config.py
     tests/test_behaviour.py tests/test_schedule.py tests/test_pins_config.py tests/test_plugins.py
     tests/test_devices_inputs.py tests/test_devices_outputs.py tests/test_rgb_led.py
@@ -86,9 +88,20 @@ arm64_root() {  # the cached root, made on first use (about 3 min, more on a bus
     if [ ! -x "$ARM64_ROOT/usr/bin/python3" ]; then
         say "building the arm64 root in $ARM64_ROOT (debootstrap, under emulation)"
         as_root rm -rf "$ARM64_ROOT.part"
-        as_root debootstrap --arch=arm64 --variant=minbase --include=python3,python3-venv \
+        as_root debootstrap --arch=arm64 --variant=minbase --include="$(IFS=,; echo "${ARM64_APT[*]}")" \
             bookworm "$ARM64_ROOT.part" http://deb.debian.org/debian
         as_root mv "$ARM64_ROOT.part" "$ARM64_ROOT"
+    fi
+    local pkg missing=()
+    for pkg in "${ARM64_APT[@]}"; do  # a root cached before a package joined the list
+        as_root chroot "$ARM64_ROOT" dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    if ((${#missing[@]})); then
+        say "installing ${missing[*]} in the arm64 root (apt, under emulation)"
+        as_root cp -L /etc/resolv.conf "$ARM64_ROOT/etc/resolv.conf"
+        as_root chroot "$ARM64_ROOT" /usr/bin/env DEBIAN_FRONTEND=noninteractive apt-get update -q
+        as_root chroot "$ARM64_ROOT" /usr/bin/env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -q --no-install-recommends "${missing[@]}"
     fi
     as_root chroot "$ARM64_ROOT" /usr/bin/python3 -c 'import platform; assert platform.machine() == "aarch64"'
 }

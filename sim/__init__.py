@@ -7,6 +7,7 @@
     console.py    `museokit sim` in a terminal (over SSH, in CI)
     window.py     `museokit sim` with a display: the window (pygame), with panel.py and ui.py
     record.py     record a session played by hand as a scenario that replays it
+    replay.py     `--replay LOG`: a logged gallery day's visitors again (fromlog.py reads them)
     command.py    the `museokit sim` command itself
     screenshots.py  the README's pictures of the window (python -m museokit.sim.screenshots)
 

@@ -11,6 +11,7 @@ import pytest
 
 from museokit.core.config import ConfigIssue, Installation, InstallationError, load_installation
 from museokit.sim.harness import Harness
+from tests import external
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,21 @@ id = "door"
 kind = "button"
 pin = 17
 """
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that start a program from outside Python (tests/external.py)."""
+    external.mark_items(items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    external.running(item)
+
+
+@pytest.fixture(autouse=True)
+def _in_process_unless_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    external.refuse_children(request.node, monkeypatch)
 
 
 def device(dev_id: str, kind: str, options: str = "") -> str:

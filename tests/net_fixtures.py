@@ -30,6 +30,7 @@ from museokit.net.broker import mosquitto_command, write_config
 from museokit.net.link import Link
 from museokit.net.remote import simulated
 from museokit.net.settings import plan
+from tests.external import needs, starting
 
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
 WAIT = 10.0
@@ -73,6 +74,7 @@ class Broker:
         return f"mqtt://{user}:{self.files.credentials[user]}@127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        starting("mosquitto")
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(mosquitto_command(self.files.conf), stdout=out,
                                          stderr=subprocess.STDOUT)
@@ -93,6 +95,7 @@ class Broker:
 
 
 @pytest.fixture(scope="session")
+@needs("mosquitto")
 def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     """An anonymous broker for the whole session."""
     broker = Broker(tmp_path_factory.mktemp("mosquitto"))
@@ -102,6 +105,7 @@ def mosquitto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
 
 
 @pytest.fixture
+@needs("mosquitto")
 def own_broker(tmp_path: Path) -> Iterator[Callable[..., Broker]]:
     """A broker of the test's own (to stop, restart, or run with passwords and ACLs)."""
     made: list[Broker] = []
@@ -262,6 +266,7 @@ class NodeProcess:
 
 
 @pytest.fixture
+@needs("subprocess")
 def node_process(tmp_path: Path) -> Iterator[Callable[..., NodeProcess]]:
     made: list[NodeProcess] = []
 

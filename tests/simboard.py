@@ -33,6 +33,10 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+import pytest
+
+from tests.external import starting
+
 REPO = Path(__file__).resolve().parent.parent
 FIRMWARE = REPO / "firmware"
 SKETCH = FIRMWARE / "arduino" / "museokit"
@@ -229,6 +233,7 @@ class SimAvrBoard(_ProcessBoard):
     """A simulated Uno (simavr, real time by default) running the museokit sketch."""
 
     def __init__(self, board_id: str = "3FA29C01", speed: float = 1.0, sketch: Path = SKETCH) -> None:
+        starting("simavr")
         super().__init__([str(build_simboard()), "-i", board_id, "-s", str(speed),
                           str(build_sketch(sketch))], board_id)
 
@@ -242,6 +247,7 @@ class MicroPythonBoard(_ProcessBoard):
     """firmware/micropython on CPython with machine/neopixel shims (tests/mpy_runner.py)."""
 
     def __init__(self, board_id: str = "E6614C31") -> None:
+        starting("subprocess")
         super().__init__([sys.executable, str(REPO / "tests" / "mpy_runner.py"), board_id], board_id)
 
 
@@ -254,6 +260,7 @@ class MicroPythonNode(_ProcessBoard):
 
     def __init__(self, flash: Path) -> None:
         self.log: list[str] = []
+        starting("subprocess")
         super().__init__([sys.executable, str(REPO / "tests" / "mpy_runner.py"), "--node", str(flash)], "")
 
     def _read(self) -> None:
@@ -287,9 +294,12 @@ class MicroPythonNode(_ProcessBoard):
 
 #: Every firmware the protocol tests run against, by family.
 BOARDS: dict[str, Callable[..., _ProcessBoard]] = {"avr": SimAvrBoard, "micropython": MicroPythonBoard}
+#: The families as test parameters: the avr one runs in simavr (tests/external.py).
+FAMILIES = [pytest.param("avr", marks=pytest.mark.simavr),
+            pytest.param("micropython", marks=pytest.mark.subprocess)]
 
 
-if __name__ == "__main__":  # `python tests/simboard.py`: build both and print the sizes
+if __name__ == "__main__":  # `python -m tests.simboard`: build both and print the sizes
     print(build_simboard())
     elf = build_sketch()
     print(elf)

@@ -39,12 +39,14 @@ def start(*args: str) -> tuple[subprocess.Popen[str], str]:
     raise AssertionError(f"museokit never got ready: {proc.stderr.read() if proc.stderr else ''}")
 
 
+@pytest.mark.subprocess
 def test_version():
     result = museokit("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("museokit ")
 
 
+@pytest.mark.subprocess
 def test_check_summarises_a_good_installation():
     result = museokit("check", HELLO)
     assert result.returncode == 0, result.stderr
@@ -52,6 +54,7 @@ def test_check_summarises_a_good_installation():
     assert "door" in result.stdout and "button" in result.stdout and "GPIO17" in result.stdout
 
 
+@pytest.mark.subprocess
 def test_check_prints_every_error_and_exits_1(tmp_path):
     folder = write_installation(tmp_path / "bad", """\
         [installation]
@@ -92,6 +95,7 @@ def test_check_prints_every_error_and_exits_1(tmp_path):
     ("from museokit import on\n\n@on('door.presed')\ndef f():\n    pass\n",
      "door has no event 'presed'; did you mean 'pressed'?"),
 ], ids=["syntax-error", "unknown-event"])
+@pytest.mark.subprocess
 def test_check_reports_behaviour_errors_before_start(tmp_path, behaviour, expected):
     folder = write_installation(tmp_path / "piece", """\
         [[devices]]
@@ -105,6 +109,7 @@ def test_check_reports_behaviour_errors_before_start(tmp_path, behaviour, expect
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.subprocess
 def test_missing_installation_says_how_to_start_one(tmp_path):
     result = museokit("check", str(tmp_path))
     assert result.returncode == 1
@@ -112,6 +117,7 @@ def test_missing_installation_says_how_to_start_one(tmp_path):
     assert f"{tmp_path} has no installation.toml: is it the installation folder?" in result.stderr
 
 
+@pytest.mark.subprocess
 def test_a_folder_that_does_not_exist_gets_a_new_command_for_it(tmp_path):
     missing = tmp_path / "my-piece"
     result = museokit("check", str(missing))
@@ -119,6 +125,7 @@ def test_a_folder_that_does_not_exist_gets_a_new_command_for_it(tmp_path):
     assert f"no such folder; `museokit new {missing}` starts an installation there" in result.stderr
 
 
+@pytest.mark.subprocess
 def test_run_on_an_absent_backend_is_one_clear_line():
     result = museokit("run", HELLO, "--backend", "gpoi")
     assert result.returncode == 1
@@ -127,6 +134,7 @@ def test_run_on_an_absent_backend_is_one_clear_line():
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.subprocess
 def test_signal_stops_a_run_cleanly(sig):
     proc, ready = start("run", HELLO, "--backend", "sim")
     assert "Hello button ready" in ready
@@ -137,6 +145,7 @@ def test_signal_stops_a_run_cleanly(sig):
     assert "Traceback" not in err
 
 
+@pytest.mark.subprocess
 def test_live_sim_plays_typed_visitor_actions():
     result = museokit("sim", HELLO, "--for", "1.5",
                       stdin="motion entrance\npress door\nrelease door\nstatus\nbogus\n")
@@ -149,6 +158,7 @@ def test_live_sim_plays_typed_visitor_actions():
     assert "unknown command 'bogus'" in out
 
 
+@pytest.mark.subprocess
 def test_gallery_day_prints_its_summary():
     result = museokit("sim", HELLO, "--visitors", "300", "--hours", "2", "--seed", "7")
     assert result.returncode == 0, result.stderr
@@ -159,6 +169,7 @@ def test_gallery_day_prints_its_summary():
     assert "simulated 2.00 / 2 h" in result.stderr  # progress
 
 
+@pytest.mark.subprocess
 def test_gallery_day_is_deterministic_for_a_seed():
     def counts(seed: str) -> list[str]:
         out = museokit("sim", HELLO, "--visitors", "100", "--hours", "1", "--seed", seed).stdout
@@ -168,6 +179,7 @@ def test_gallery_day_is_deterministic_for_a_seed():
     assert counts("3") != counts("4")
 
 
+@pytest.mark.subprocess
 def test_new_scaffolds_an_installation_that_checks_and_runs(tmp_path):
     target = tmp_path / "my-piece"
     result = museokit("new", str(target))
@@ -178,6 +190,7 @@ def test_new_scaffolds_an_installation_that_checks_and_runs(tmp_path):
     assert "states.active" in live.stdout
 
 
+@pytest.mark.subprocess
 def test_new_refuses_a_folder_with_files(tmp_path):
     (tmp_path / "keep.txt").write_text("precious")
     result = museokit("new", str(tmp_path))
@@ -192,6 +205,7 @@ def sim_door_for(tmp_path: Path, behaviour: str, seconds: float) -> subprocess.C
     return museokit("sim", str(folder), "--for", str(seconds), stdin="press door\nrelease door\n")
 
 
+@pytest.mark.subprocess
 def test_a_handler_that_raises_is_one_line_and_the_piece_keeps_running(tmp_path):
     result = sim_door_for(tmp_path, """\
         from museokit import on
@@ -210,6 +224,7 @@ def test_a_handler_that_raises_is_one_line_and_the_piece_keeps_running(tmp_path)
     assert "1 handler errors" in result.stdout
 
 
+@pytest.mark.subprocess
 def test_no_heavy_imports_for_a_button_and_led_piece():
     code = (f"import sys, museokit.cli as c; c.main(['check', {HELLO!r}]);"
             "heavy = [m for m in ('pygame', 'cv2', 'paho', 'serial', 'gpiozero', 'numpy') "

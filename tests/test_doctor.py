@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from museokit.ops import doctor
 from museokit.ops.doctor import NOT_HERE, OK, PROBLEM, Finding
 from tests.conftest import REPO
 from tests.test_cli import museokit
 
 
+@pytest.mark.subprocess
 def test_doctor_runs_here_and_names_what_it_cannot_check():
     result = museokit("doctor", str(REPO / "installations/hello-button"))
     lines = result.stdout.splitlines()

@@ -6,7 +6,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.simboard import SKETCH, build_sketch
+
+#: gcc-avr and arduino-builder, the toolchain the simavr tests build with (and g++).
+pytestmark = pytest.mark.simavr
 
 TESTS = SKETCH.parent / "tests"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from museokit.backends.serial.protocol import MAX_LINE, PIXELS_PER_LINE
-from tests.simboard import BOARDS, Wire, checksum
+from tests.simboard import BOARDS, FAMILIES, Wire, checksum
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Link:
             pytest.skip(f"{feature} is not in this firmware build")
 
 
-@pytest.fixture(params=sorted(BOARDS))
+@pytest.fixture(params=FAMILIES)
 def link(request: pytest.FixtureRequest) -> Iterator[Link]:
     with BOARDS[request.param](board_id="0BADCAFE") as board:
         wire = Wire(board.port)

@@ -276,6 +276,7 @@ def test_closing_releases_every_pin(pins, harness):
     assert not any(pins._reservations.values())  # gpiozero holds no pin any more
 
 
+@pytest.mark.subprocess
 def test_run_without_gpio_says_so_in_one_line(tmp_path):
     """No pin factory works on this machine: one line, no gpiozero traceback."""
     (tmp_path / "installation.toml").write_text(BUTTON)

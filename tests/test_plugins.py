@@ -6,6 +6,8 @@ import os
 import subprocess
 import textwrap
 
+import pytest
+
 from tests.conftest import REPO, write_installation
 from tests.test_cli import MUSEOKIT
 
@@ -46,6 +48,7 @@ def make_brick(site: os.PathLike[str]) -> None:
     (info / "entry_points.txt").write_text("[museokit.devices]\nfog = fogmachine:FogMachine\n")
 
 
+@pytest.mark.subprocess
 def test_a_third_party_device_kind_works_like_a_built_in(tmp_path):
     site = tmp_path / "site"
     site.mkdir()
@@ -84,6 +87,7 @@ def test_a_third_party_device_kind_works_like_a_built_in(tmp_path):
     assert "1 passed, 0 failed" in run.stdout
 
 
+@pytest.mark.subprocess
 def test_without_the_brick_its_kind_is_unknown_with_the_list_of_kinds(tmp_path):
     folder = write_installation(tmp_path / "smoky", """\
         [[devices]]
@@ -96,6 +100,7 @@ def test_without_the_brick_its_kind_is_unknown_with_the_list_of_kinds(tmp_path):
     assert "button" in result.stderr  # it lists what is installed
 
 
+@pytest.mark.subprocess
 def test_a_brick_that_fails_to_import_is_named(tmp_path):
     site = tmp_path / "site"
     site.mkdir()

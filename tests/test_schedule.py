@@ -154,6 +154,7 @@ def tools(tmp_path, monkeypatch):
     return make
 
 
+@pytest.mark.subprocess
 def test_the_display_goes_off_at_closing_and_on_at_opening(installation, tools):
     tools("vcgencmd")
     h = opened(installation, WEEK, "2026-03-24T17:59")
@@ -174,6 +175,7 @@ def _calls(tools) -> list[str]:
         return []
 
 
+@pytest.mark.subprocess
 def test_auto_picks_what_this_machine_has(tools, tmp_path):
     assert type(choose("auto", env={})) is DisplayPower  # nothing installed
     tools("vcgencmd")
@@ -200,6 +202,7 @@ def test_a_missing_tool_degrades_to_blank_with_one_warning(tools, caplog):
     assert "display = 'cec' but cec-ctl is not installed; the screen only goes black" in warning
 
 
+@pytest.mark.subprocess
 def test_a_failing_tool_is_one_warning(tools, caplog):
     tools("vcgencmd", exit_code=255)
     with caplog.at_level(logging.WARNING, logger="museokit.display"):

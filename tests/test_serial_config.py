@@ -56,6 +56,7 @@ def test_a_tag_reader_on_a_board_is_refused_with_what_to_use_instead(installatio
     assert "wire the reader to the Raspberry Pi instead, or use a USB HID reader" in issue
 
 
+@pytest.mark.subprocess
 def test_check_names_the_file_and_line_of_a_tag_reader_on_a_board(tmp_path):
     """What a maker sees from `museokit check`, with the line of the offending device."""
     folder = tmp_path / "plinth"
@@ -76,6 +77,7 @@ def test_pins_on_a_board_are_shared_whatever_their_spelling(installation):
     assert "pin 3FA29C01:D2 is already used by device 'door'" in issue
 
 
+@pytest.mark.subprocess
 def test_check_of_a_serial_installation_does_not_import_pyserial():
     code = ("import sys; from museokit.cli import main; "
             "rc = main(['check', 'installations/object-plinth']); "

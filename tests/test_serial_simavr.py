@@ -20,7 +20,7 @@ from museokit.sim.scenario import load_scenario, run_scenario
 from tests.board_driver import BoardDriver
 from tests.conftest import REPO, device
 from tests.live import Live
-from tests.simboard import BOARDS, ECHO_SKETCH, SimAvrBoard
+from tests.simboard import BOARDS, ECHO_SKETCH, FAMILIES, SimAvrBoard
 
 EXAMPLE = REPO / "installations" / "object-plinth"
 BOARD = "3FA29C01"  # the id in the example's installation.toml
@@ -60,7 +60,7 @@ def example(tmp_path: Path) -> Iterator[tuple[Live, Path]]:
 # which on a board is two minutes of real time (the simulator runs it in the scenario tests).
 @pytest.mark.parametrize("scenario", [EXAMPLE / "scenarios" / "lift-and-return.scenario"],
                          ids=lambda p: p.stem)
-@pytest.mark.parametrize("family", sorted(BOARDS))
+@pytest.mark.parametrize("family", FAMILIES)
 def test_the_plinth_passes_its_scenario_on_a_simulated_board(example, family: str,
                                                               scenario: Path) -> None:
     """The example's own .scenario file, unchanged, against the serial backend and the board's
@@ -87,6 +87,7 @@ BUTTONS = (device("door", "button", f'board = "{BOARD}"\npin = "D2"')
 SERVO = device("arm", "servo", f'board = "{BOARD}"\npin = "D9"')
 
 
+@pytest.mark.simavr
 def test_a_scenario_fails_when_the_board_does_not_follow_the_host(tmp_path, installation):
     """The state check reads the board's pins: an LED the host turned on but the board never
     lit (here: the board runs a sketch that is not museokit's) fails the expectation."""
@@ -101,6 +102,7 @@ def test_a_scenario_fails_when_the_board_does_not_follow_the_host(tmp_path, inst
                                "D13 is 0, the host wrote 1"), outcome
 
 
+@pytest.mark.simavr
 def test_a_reset_board_is_configured_again_keeps_its_inputs_and_gets_its_outputs_back(
         tmp_path, installation):
     """A button held through the reset still reads held and one left alone still reads
@@ -129,6 +131,7 @@ def test_a_reset_board_is_configured_again_keeps_its_inputs_and_gets_its_outputs
         assert inputs() == ["bell.pressed"]
 
 
+@pytest.mark.simavr
 def test_a_detached_servo_stops_its_pulses(tmp_path, installation):
     """`detach` is `set D9 off` on the wire: the firmware stops the pulses, the servo goes limp."""
     def pulsing(uno: SimAvrBoard) -> bool:
@@ -147,6 +150,7 @@ def test_a_detached_servo_stops_its_pulses(tmp_path, installation):
         assert settle(lambda: pulsing(uno))
 
 
+@pytest.mark.simavr
 def test_unplug_and_replug_lose_nothing_acked_and_repeat_nothing(example) -> None:
     folder, link = example
     second = None

@@ -31,6 +31,7 @@ def verify(unit: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.subprocess
 def test_the_unit_passes_systemd_analyze_verify(tmp_path):
     inst = load_installation(HELLO)
     unit = tmp_path / unit_name(inst)
@@ -45,6 +46,7 @@ def test_the_unit_passes_systemd_analyze_verify(tmp_path):
     assert unit.name == "museokit-demo.service"
 
 
+@pytest.mark.subprocess
 def test_verify_would_catch_a_missing_program(tmp_path):
     inst = load_installation(HELLO)
     unit = tmp_path / unit_name(inst)
@@ -54,6 +56,7 @@ def test_verify_would_catch_a_missing_program(tmp_path):
     assert "/nowhere/python3" in result.stderr
 
 
+@pytest.mark.subprocess
 def test_paths_with_spaces_are_quoted_for_systemd(tmp_path):
     inst = load_installation(write_installation(tmp_path / "my piece", ONE_BUTTON))
     unit = tmp_path / unit_name(inst)
@@ -64,6 +67,7 @@ def test_paths_with_spaces_are_quoted_for_systemd(tmp_path):
 
 
 @pytest.mark.skipif(Path("/run/systemd/system").is_dir(), reason="this machine runs systemd")
+@pytest.mark.subprocess
 def test_install_without_systemd_says_so_in_one_line():
     result = museokit("service", "install", str(HELLO))
     assert result.returncode == 1
@@ -91,6 +95,7 @@ def calls(tmp_path: Path) -> list[str]:
     return (tmp_path / "calls").read_text().splitlines()
 
 
+@pytest.mark.subprocess
 def test_install_writes_enables_and_starts_then_uninstall_removes(systemd, tmp_path):
     inst = load_installation(HELLO)
     path = systemd.install(inst, "gallery")
@@ -108,6 +113,7 @@ def test_install_writes_enables_and_starts_then_uninstall_removes(systemd, tmp_p
         "systemctl disable --now museokit-demo.service", "systemctl daemon-reload"]
 
 
+@pytest.mark.subprocess
 def test_a_failing_systemctl_is_reported(systemd, tmp_path):
     (tmp_path / "fail").touch()
     with pytest.raises(ServiceError, match=r"`systemctl daemon-reload` failed \(exit 1\)"):
@@ -204,6 +210,7 @@ def test_a_gone_socket_is_logged_once_and_the_loop_goes_on(tmp_path, caplog):
         f"cannot notify systemd at {tmp_path / 'gone'}: [Errno 2] No such file or directory") == 1
 
 
+@pytest.mark.subprocess
 def test_museokit_run_tells_systemd_it_is_ready_and_pings(notify_socket, tmp_path):
     path, sock = notify_socket
     folder = write_installation(tmp_path / "piece", ONE_BUTTON)

@@ -7,6 +7,8 @@ import time
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+import pytest
+
 from museokit.core.config import load_installation
 from museokit.sim.live import LiveSession
 from museokit.sim.record import Recorder
@@ -72,6 +74,7 @@ def test_a_reload_restarts_the_recording(tmp_path):
     assert replay(tmp_path / "piece", scenario) == []
 
 
+@pytest.mark.subprocess
 def test_record_from_the_console_then_replay_with_the_command(tmp_path):
     folder = tmp_path / "hello"
     subprocess.run(["cp", "-r", str(HELLO), str(folder)], check=True)

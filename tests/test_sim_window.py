@@ -18,6 +18,7 @@ from museokit.media import samples
 from museokit.sim.live import LiveSession
 from museokit.sim.window import SimWindow
 from tests.conftest import REPO, device, write_installation
+from tests.external import needs, starting
 from tests.sim_live_helpers import LAMP_ON, PIECE, label, save
 from tests.test_cli import MUSEOKIT
 
@@ -38,8 +39,10 @@ def _answers(display: str) -> bool:
 
 
 @pytest.fixture(scope="module")
+@needs("xvfb")
 def xvfb() -> Iterator[str]:
     """An X server on a free display number (several test runs may share the machine)."""
+    starting("xvfb")
     if shutil.which("Xvfb") is None or shutil.which("xdotool") is None:
         pytest.fail("Xvfb or xdotool is missing: ./dev.sh test installs them (Debian xvfb, xdotool)")
     for number in range(90, 190):

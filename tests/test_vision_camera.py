@@ -6,6 +6,8 @@ import logging
 import threading
 import time
 
+import pytest
+
 from museokit.vision.cv import cv2, np
 from museokit.vision.drivers import LatestFrame
 from museokit.vision.sources import GeneratedSource, SourceLost, VideoFileSource, open_source
@@ -100,6 +102,7 @@ def _wait_for(condition, limit: float = 10.0) -> bool:
     return False
 
 
+@pytest.mark.subprocess
 def test_corrupt_and_empty_frames_are_skipped_and_counted(harness, caplog):
     bad = {1.0: None, 1.1: np.zeros((0, 0, 3), np.uint8), 1.2: np.zeros((4, 4, 5), np.uint8),
            1.3: np.zeros((480, 640, 3), np.float32), 1.4: "not a picture"}

@@ -6,9 +6,12 @@ import logging
 import threading
 import time
 
+import pytest
+
 from museokit.core.bus import Bus
 from museokit.core.events import Event
 from museokit.core.watchdog import Watchdog
+from tests.net_fixtures import wait_for
 from tests.test_cli import sim_door_for
 
 
@@ -58,8 +61,8 @@ def test_a_real_blocking_handler_is_named_and_the_next_handler_still_runs(caplog
     bus = Bus(slow_threshold=0.1)
     after: list[str] = []
 
-    def slow_story(event: Event) -> None:
-        time.sleep(0.35)
+    def slow_story(event: Event) -> None:  # blocks the loop until the watchdog has said so
+        wait_for(lambda: warnings(caplog), 5, what="the watchdog's warning")
 
     bus.subscribe("door.pressed", slow_story)
     bus.subscribe("door.pressed", lambda e: after.append(e.key))
@@ -67,7 +70,8 @@ def test_a_real_blocking_handler_is_named_and_the_next_handler_still_runs(caplog
     with caplog.at_level(logging.WARNING, logger="museokit.bus"):
         dog.start()
         bus.publish(press())
-        time.sleep(0.1)
+        wait_for(lambda: any("returned after" in w for w in warnings(caplog)), 5,
+                 what="the watchdog to see the handler return")
         dog.stop()
     found = warnings(caplog)
     assert any("slow_story on door.pressed is blocking the loop" in w for w in found), found
@@ -88,9 +92,7 @@ def test_a_hung_handler_is_named_while_it_is_still_hung(caplog):
         dog.start()
         loop = threading.Thread(target=bus.publish, args=(press(),))
         loop.start()
-        deadline = time.monotonic() + 5
-        while not warnings(caplog) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for(lambda: warnings(caplog), 5, what="the watchdog's warning")
         still_running = bus.running
         release.set()
         loop.join()
@@ -112,6 +114,7 @@ def test_quick_handlers_never_warn(caplog):
     assert warnings(caplog) == []
 
 
+@pytest.mark.subprocess
 def test_museokit_names_a_blocking_handler_and_keeps_running(tmp_path):
     result = sim_door_for(tmp_path, """\
         import time
