@@ -17,6 +17,7 @@ import pytest
 from museokit.core.config import load_installation
 from museokit.core.runtime import Runtime
 from museokit.dashboard.attach import Served, serve
+from tests.external import needs, starting
 from tests.net_fixtures import free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -178,10 +179,12 @@ def make_piece(tmp_path: Path) -> Iterator[Callable[..., DashPiece]]:
 
 
 @pytest.fixture
+@needs("chromium")
 def browser() -> Iterator[Any]:
     """Debian's headless Chromium driven by Playwright (which cannot download its own)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("needs Debian's chromium (./dev.sh test installs it)")
+    starting("chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

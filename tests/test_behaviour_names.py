@@ -39,6 +39,7 @@ def load_problems(harness, behaviour: str) -> list[str]:
 # -- the examples ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", BEHAVIOURS, ids=lambda p: p.parent.name)
+@pytest.mark.subprocess
 def test_examples_need_no_noqa_and_pass_the_linter(path):
     assert "noqa" not in path.read_text(encoding="utf-8")
     # ruff's pyflakes rules (F821 undefined name among them) accept them as they are.
@@ -49,6 +50,7 @@ def test_examples_need_no_noqa_and_pass_the_linter(path):
 
 # -- the API, explicitly --------------------------------------------------------------------
 
+@pytest.mark.subprocess
 def test_the_api_is_explicit_and_import_museokit_stays_light():
     for name in museokit.__all__:
         assert hasattr(museokit, name), name
@@ -59,6 +61,7 @@ def test_the_api_is_explicit_and_import_museokit_stays_light():
     assert "museokit.core.config" not in loaded and "museokit.core.device" not in loaded
 
 
+@pytest.mark.subprocess
 def test_mypy_sees_the_api(tmp_path):
     (tmp_path / "behaviour.py").write_text(
         "from museokit import goto, on, stat\nfrom museokit.installation import lamp\n\n"
@@ -154,6 +157,7 @@ BAD = [
 
 
 @pytest.mark.parametrize(("behaviour", "line"), BAD)
+@pytest.mark.subprocess
 def test_check_names_each_bad_name_with_line_and_suggestion(tmp_path, behaviour, line):
     folder = write_installation(tmp_path / "piece", PIECE, behaviour)
     result = run_museokit("check", str(folder))
@@ -340,6 +344,7 @@ def test_an_unknown_when_callback_raises_with_a_suggestion(harness):
     door.when_pressed = None
 
 
+@pytest.mark.subprocess
 def test_the_template_checks_clean(tmp_path):
     target = tmp_path / "new-piece"
     assert run_museokit("new", str(target)).returncode == 0

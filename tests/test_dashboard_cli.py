@@ -49,6 +49,7 @@ class Run:
         return self.proc.wait(20)
 
 
+@pytest.mark.subprocess
 def test_one_line_a_printed_password_and_museokit_run_serves_it(tmp_path: Path,
                                                                 capsys: Any) -> None:
     port = free_port()
@@ -72,6 +73,7 @@ def test_one_line_a_printed_password_and_museokit_run_serves_it(tmp_path: Path,
         assert run.stop() == 0
 
 
+@pytest.mark.subprocess
 def test_a_taken_port_is_one_line_and_the_piece_runs(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -113,6 +115,7 @@ def test_user_commands_name_their_mistakes(tmp_path: Path, capsys: Any) -> None:
     assert main(["dashboard", "frobnicate", "x"]) == 1
 
 
+@pytest.mark.subprocess
 def test_cert_makes_a_pair_the_dashboard_serves_https_with(tmp_path: Path, make_piece: Any,
                                                            capsys: Any) -> None:
     folder = tmp_path / "certs"

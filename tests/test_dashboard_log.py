@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from museokit.core.config import load_installation
 from museokit.core.runtime import Runtime
 from museokit.dashboard.attach import serve
@@ -16,6 +18,7 @@ from tests.dash_fixtures import PIECE, Client
 from tests.net_fixtures import free_port, wait_for
 
 
+@pytest.mark.subprocess
 def test_overview_csv_and_report_come_from_the_log(tmp_path: Path) -> None:
     folder = write_installation(tmp_path / "piece", PIECE.format(port=free_port()))
     state = tmp_path / "state"

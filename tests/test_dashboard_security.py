@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from museokit.dashboard.auth import Accounts, LoginThrottle, check_password, hash_password
 from museokit.dashboard.server import ACTIONS, DOWNLOADS
 from tests.dash_fixtures import DashPiece
@@ -236,6 +238,7 @@ def test_html_in_names_and_notes_is_escaped(piece: DashPiece) -> None:
     assert "<b>bold</b>" not in staff.get("/")[2]
 
 
+@pytest.mark.subprocess
 def test_the_audit_log_says_who_did_what(piece: DashPiece) -> None:
     tech = piece.logged_in("technician")
     csrf = tech.csrf()

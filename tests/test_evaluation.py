@@ -237,6 +237,7 @@ def week(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return log
 
 
+@pytest.mark.chromium
 def test_a_simulated_week_reports_in_html_in_real_chromium(week: Path, tmp_path: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     if not Path("/usr/bin/chromium").exists():
@@ -267,6 +268,7 @@ def test_a_simulated_week_reports_in_html_in_real_chromium(week: Path, tmp_path:
     assert "Attraction power" in text and "2026-01-05 → 2026-01-09" in text
 
 
+@pytest.mark.subprocess
 def test_the_pdf_renders_to_non_blank_pages(week: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     if shutil.which("pdftoppm") is None:

@@ -87,6 +87,7 @@ def test_declared_signals_are_the_ones_the_device_opens(tmp_path, kind):
 
 # -- the command ---------------------------------------------------------------------------
 
+@pytest.mark.subprocess
 def test_explain_prints_the_same_section_as_the_docs():
     result = museokit("explain", "button")
     assert result.returncode == 0, result.stderr
@@ -96,6 +97,7 @@ def test_explain_prints_the_same_section_as_the_docs():
     assert "`pressed`, `released`, `held`, `long_press`, `clicked`" in result.stdout
 
 
+@pytest.mark.subprocess
 def test_explain_an_unknown_kind_suggests_the_nearest_in_one_line():
     result = museokit("explain", "buton")
     assert result.returncode == 1
@@ -103,6 +105,7 @@ def test_explain_an_unknown_kind_suggests_the_nearest_in_one_line():
     assert result.stderr == "museokit explain: no device kind 'buton' — did you mean 'button'?\n"
 
 
+@pytest.mark.subprocess
 def test_explain_a_kind_nothing_is_close_to_lists_the_kinds():
     result = museokit("explain", "zzz")
     assert result.returncode == 1
@@ -110,6 +113,7 @@ def test_explain_a_kind_nothing_is_close_to_lists_the_kinds():
     assert len(result.stderr.splitlines()) == 1
 
 
+@pytest.mark.subprocess
 def test_explain_without_a_kind_lists_them_and_all_prints_every_one():
     listing = museokit("explain")
     assert listing.returncode == 0

@@ -71,6 +71,7 @@ def test_the_card_scans_and_says_how_to_restart(tmp_path: Path, browser: Any, ca
 
 @pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("chromium"),
                     reason="needs chromium and poppler-utils")
+@pytest.mark.chromium
 def test_the_pdf_has_the_same_page(tmp_path: Path) -> None:
     folder = write_installation(tmp_path / "piece", PIECE)
     assert main(["handover", str(folder), "--pdf", "--out", str(tmp_path / "card.html")]) == 0

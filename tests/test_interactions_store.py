@@ -123,6 +123,7 @@ def test_simulated_run_logs_every_bus_event_and_handler_errors(tmp_path: Path) -
                        "error": "ZeroDivisionError: division by zero"}]
 
 
+@pytest.mark.subprocess
 def test_museokit_run_logs_by_default_into_the_state_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MUSEOKIT_STATE_DIR", str(tmp_path / "state"))
@@ -145,6 +146,7 @@ def test_museokit_run_logs_by_default_into_the_state_folder(
     assert run.installation == "Hello button" and run.stopped is not None
 
 
+@pytest.mark.subprocess
 def test_run_without_log_and_with_a_newer_log_keeps_running(tmp_path: Path) -> None:
     path = tmp_path / "newer.sqlite"
     _log(path).close()
@@ -247,6 +249,7 @@ def test_retention_deletes_old_days_and_keeps_under_the_size_limit(tmp_path: Pat
     assert kept == list(range(20000 - len(kept), 20000))  # the newest stay, the oldest went
 
 
+@pytest.mark.subprocess
 def test_kill_9_at_random_moments_loses_nothing_committed(tmp_path: Path) -> None:
     path = tmp_path / "log.sqlite"
     child = [sys.executable, str(ROOT / "tests" / "logkit" / "killed_writer.py"), str(path)]
@@ -270,6 +273,7 @@ def test_kill_9_at_random_moments_loses_nothing_committed(tmp_path: Path) -> Non
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
+@pytest.mark.subprocess
 def test_full_disk_and_read_only_folder_pause_and_resume(tmp_path: Path) -> None:
     probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
     if probe.returncode != 0:
@@ -301,6 +305,7 @@ def test_event_values_are_compact_json(tmp_path: Path) -> None:
     assert raw == ['"04A3B2C1"', json.dumps("media/portrait d'Élodie.png", ensure_ascii=False)]
 
 
+@pytest.mark.subprocess
 def test_log_file_and_enabled_come_from_the_log_table(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from museokit.ops.interactions import log_path

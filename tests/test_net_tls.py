@@ -109,6 +109,7 @@ def test_a_node_joins_with_mqtts(tls_broker, tmp_path: Path, observer) -> None:
     assert not node.find("Traceback")
 
 
+@pytest.mark.subprocess
 def test_a_node_with_the_wrong_ca_is_refused_in_one_line(tls_broker, tmp_path: Path) -> None:
     url, _, wrong = tls_broker
     node = Sim(url, wrong, tmp_path / "state")

@@ -130,6 +130,7 @@ def warnings(out: str, words: str) -> list[str]:
     return [line for line in out.splitlines() if line.startswith("LOG") and words in line]
 
 
+@pytest.mark.subprocess
 def test_a_full_disk_keeps_events_in_memory_and_resumes(tmp_path: Path) -> None:
     out = in_namespace(tmp_path, "full")
     # The file's last page may still take a turn or two; then nothing goes to disk.
@@ -141,12 +142,14 @@ def test_a_full_disk_keeps_events_in_memory_and_resumes(tmp_path: Path) -> None:
     assert "RELOADED 207" in out  # every event, from the rewritten file
 
 
+@pytest.mark.subprocess
 def test_a_partial_write_is_finished_or_rewritten_never_torn(tmp_path: Path) -> None:
     out = in_namespace(tmp_path, "partial")
     assert "WAITING 100 PROBLEM No space left on device" in out, out
     assert "RELOADED 101 TORN 0" in out, out
 
 
+@pytest.mark.subprocess
 def test_a_disk_turned_read_only_midway(tmp_path: Path) -> None:
     out = in_namespace(tmp_path, "ro-midway")
     assert "WRITTEN [10, 10, 10] WAITING 25 PROBLEM Read-only file system" in out, out
@@ -156,6 +159,7 @@ def test_a_disk_turned_read_only_midway(tmp_path: Path) -> None:
     assert "RELOADED 28" in out
 
 
+@pytest.mark.subprocess
 def test_a_read_only_state_folder_at_start(tmp_path: Path) -> None:
     out = in_namespace(tmp_path, "ro-at-start")
     assert "WRITTEN 0 WAITING 10 PROBLEM Read-only file system" in out, out

@@ -48,6 +48,7 @@ def make_brick(site: Path, dist: str, module: str) -> None:
 
 
 @pytest.mark.parametrize("order", ["a-first", "b-first"])
+@pytest.mark.subprocess
 def test_two_bricks_with_one_kind_the_first_by_name_wins_and_one_line_names_both(tmp_path, order):
     make_brick(tmp_path / "a", "brick-alpha", "fog_alpha")
     make_brick(tmp_path / "b", "brick-beta", "fog_beta")

@@ -120,6 +120,7 @@ def test_to_scenario_cuts_a_slice_that_runs_as_a_test(day: Path, tmp_path: Path,
     assert status == 1 and "needs the installation, --from, --to and --out" in err
 
 
+@pytest.mark.subprocess
 def test_tail_follow_prints_new_events_as_they_are_written(tmp_path: Path) -> None:
     import subprocess
     import sys
@@ -151,6 +152,7 @@ def test_tail_follow_prints_new_events_as_they_are_written(tmp_path: Path) -> No
         log.close()
 
 
+@pytest.mark.subprocess
 def test_a_long_report_shows_a_progress_bar_on_a_terminal(day: Path, tmp_path: Path) -> None:
     import os
     import pty
@@ -177,6 +179,7 @@ def test_a_long_report_shows_a_progress_bar_on_a_terminal(day: Path, tmp_path: P
     assert "report [" in text and "100 %" in text and "#" * 30 in text
 
 
+@pytest.mark.subprocess
 def test_a_live_simulation_keeps_a_log_with_log(tmp_path: Path) -> None:
     import subprocess
     import sys

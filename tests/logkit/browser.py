@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tests.external import starting
 from tests.net_fixtures import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,6 +33,7 @@ class Chromium:
         self.session = ""
 
     def __enter__(self) -> Chromium:
+        starting("chromium")
         self.proc = subprocess.Popen([str(CHROMEDRIVER), f"--port={self.port}"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
