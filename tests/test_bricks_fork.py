@@ -19,6 +19,9 @@ from museokit.bricks.fork import ForkError, fork
 from tests.bricks_kit import git
 from tests.conftest import REPO
 
+#: These tests run `museokit` (and git, pip, build) in child processes.
+pytestmark = pytest.mark.subprocess
+
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
 HELLO = REPO / "installations" / "hello-button"
 

@@ -188,6 +188,7 @@ def test_dependency_cycle(tmp_path: Path) -> None:
     assert issue.line == line_of(a, 'brick = "brick-b"') and issue.path == "uses[0].brick"
 
 
+@pytest.mark.subprocess
 def test_check_command_refuses_a_bad_manifest_with_one_line_per_problem(tmp_path: Path) -> None:
     folder = brick(tmp_path / "b", GOOD.replace('"1.2.3"', '"1.2"'))
     done = subprocess.run([MUSEOKIT, "check", str(folder)], capture_output=True, text=True, timeout=60)
@@ -198,6 +199,7 @@ def test_check_command_refuses_a_bad_manifest_with_one_line_per_problem(tmp_path
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.subprocess
 def test_check_command_accepts_a_behaviour_brick(tmp_path: Path) -> None:
     folder = brick(tmp_path / "b")
     done = subprocess.run([MUSEOKIT, "check", str(folder)], capture_output=True, text=True, timeout=60)

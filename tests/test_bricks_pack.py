@@ -14,6 +14,9 @@ from museokit.bricks import manifest
 from museokit.bricks.pack import pyproject
 from tests.conftest import REPO
 
+#: These tests run `museokit` (and git, pip, build) in child processes.
+pytestmark = pytest.mark.subprocess
+
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
 
 

@@ -16,6 +16,9 @@ from tests.bricks_kit import examples_copy
 from tests.browser import needs_chromium, page
 from tests.conftest import REPO, write_installation
 
+#: These tests run `museokit` (and git, pip, build) in child processes.
+pytestmark = pytest.mark.subprocess
+
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
 EXAMPLES = sorted(p.parent for p in (REPO / "installations").glob("*/installation.toml"))
 

@@ -13,6 +13,9 @@ from museokit.core.config import InstallationError, load_installation
 from museokit.sim.harness import Harness
 from tests.conftest import REPO, device, write_installation
 
+#: These tests run `museokit` (and git, pip, build) in child processes.
+pytestmark = pytest.mark.subprocess
+
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
 
 DEVICES = device("door", "button", "pin = 17") + "\n" + device("lamp", "led", "pin = 18")

@@ -101,6 +101,7 @@ def test_touch_and_turn_over_mqtt(mosquitto, node, tmp_path):
     wait_for(lambda: devices["cam"].label == "visitors", what="the camera shown a marker")
 
 
+@pytest.mark.subprocess
 def test_the_headless_console_plays_the_new_kinds(tmp_path):
     """Typed lines, as in `museokit sim PATH --headless`: pads, the reader, the knob-free
     tag table and the cabinet's camera."""
