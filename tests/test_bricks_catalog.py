@@ -97,7 +97,7 @@ def test_the_page_in_chromium_search_links_and_a_screenshot(site: Path, tmp_path
                 assert target.exists(), f"{url} links to {link}, which is missing"
                 if target.suffix == ".html":
                     pages.append(target.as_uri())
-        assert len(checked) == 10  # the index and one page per brick
+        assert len(checked) == ALL + 1  # the index and one page per brick
         tab.goto((site / "bricks" / "hello-lantern-0.1.0.html").as_uri())
         assert "forked from hello-button 1.0.0" in tab.inner_text(".lineage")
     assert errors == []
