@@ -59,5 +59,5 @@ def start_log(runtime: Runtime, *, state_dir: str | Path | None = None,
         log.warning("interaction log off: %s", exc)
         return None
     interactions.attach(runtime)
-    log.info("interaction log: %s", path)
+    log.debug("interaction log: %s", path)
     return interactions
