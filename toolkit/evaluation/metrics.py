@@ -31,7 +31,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from museokit.evaluation.rules import NOT_VISITORS, PRESENCE_ENDS, PRESENCE_STARTS, Rules
+from museokit.evaluation.rules import (
+    MAX_PRESENCE,
+    NOT_VISITORS,
+    PRESENCE_ENDS,
+    PRESENCE_STARTS,
+    Rules,
+)
 from museokit.ops.interactions.writer import HANDLER_ERROR, RUNTIME_DEVICE
 
 #: Bins of the holding-time distribution, in seconds (the last is open-ended).
@@ -192,7 +198,7 @@ def compute(db: sqlite3.Connection, rules: Rules, period: Period,
     v_interactions = 0
     stop_seconds = rules.stop_seconds
     tails = rules.presence_tail
-    present: set[str] = set()  # presence devices that see someone now
+    present: dict[str, float] = {}  # presence devices that see someone now, and since when
 
     def close_visit() -> None:
         m.visits += 1
@@ -221,12 +227,11 @@ def compute(db: sqlite3.Connection, rules: Rules, period: Period,
             key = (device, name)
             counts[key] = counts.get(key, 0) + 1
             if device in presence and name in PRESENCE_ENDS:
-                if device in present:
-                    present.discard(device)
+                if present.pop(device, None) is not None:
                     v_last = max(v_last, ts - tails.get(device, 0.0))
             elif device in visitor and name not in NOT_VISITORS:
                 last_activity[device] = ts
-                if not in_visit or (ts - v_last > gap and not present):
+                if not in_visit or (ts - v_last > gap and not _seeing(present, ts)):
                     if in_visit:
                         close_visit()
                     in_visit = True
@@ -237,7 +242,7 @@ def compute(db: sqlite3.Connection, rules: Rules, period: Period,
                 if device in presence:
                     v_presence = True
                     if name in PRESENCE_STARTS:
-                        present.add(device)
+                        present.setdefault(device, ts)
                 if device in interaction and primary.get(device) == name:
                     v_interactions += 1
             elif device in content_devices and name in ("started", "finished", "error"):
@@ -246,6 +251,7 @@ def compute(db: sqlite3.Connection, rules: Rules, period: Period,
                 _handler_error(m, ts, value)
             if name == "offline":
                 offline_since.setdefault(device, (ts, _text(value)))
+                present.pop(device, None)
             elif name == "online" and device in offline_since:
                 since, reason = offline_since.pop(device)
                 m.device_offline.setdefault(device, []).append((since, ts, reason))
@@ -272,6 +278,11 @@ def compute(db: sqlite3.Connection, rules: Rules, period: Period,
         if quiet >= rules.silent_hours * 3600:
             m.silent[device] = last
     return m
+
+
+def _seeing(present: dict[str, float], ts: float) -> bool:
+    """Whether a presence sensor still sees someone (one silent for an hour does not count)."""
+    return any(ts - since < MAX_PRESENCE for since in present.values())
 
 
 def _nodes_of(db: sqlite3.Connection, devices: tuple[str, ...]) -> dict[str, str]:
