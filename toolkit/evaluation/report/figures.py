@@ -8,6 +8,7 @@ carry Serrell's benchmarks as reference lines.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ class Table:
 
 
 def plots(periods: list[Metrics], w: dict[str, str], lang: str) -> list[Plot]:
+    # matplotlib's own info lines ("generated new fontManager") are not the report's.
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
     from matplotlib.figure import Figure
 
     out = []
