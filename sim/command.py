@@ -68,7 +68,7 @@ def simulate(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     inst, settings = joined
     if settings is not None:
-        return _run_node_live(inst, settings, args.duration, args.headless)
+        return _run_node_live(inst, settings, args.duration, args.headless, args.log)
     return _run_live(inst, args.duration, args.record, args.headless, args.camera, args.log)
 
 
@@ -90,11 +90,9 @@ def _run_live(inst: Installation, duration: float | None, record: Path | None,
     if camera is not None:  # a reloaded installation watches the same --camera
         session.on_load.append(lambda reloaded: _use_camera(reloaded, camera))
     recorder = Recorder(session) if record is not None else None
-    interactions = _open_log(inst, log_file)
+    interactions = _session_log(session, inst, log_file)
     if interactions is False:
         return EXIT_FAILED
-    if interactions is not None:
-        session.before_start.append(interactions.attach)
     try:
         if not _serve_session(session, inst, duration, headless):
             return EXIT_FAILED
@@ -104,6 +102,14 @@ def _run_live(inst: Installation, duration: float | None, record: Path | None,
         if interactions is not None:
             interactions.close()
     return EXIT_OK
+
+
+def _session_log(session: LiveSession, inst: Installation, log_file: Path | None) -> Any:
+    """`--log FILE` for a live session: attached to every runtime it starts (see _open_log)."""
+    interactions = _open_log(inst, log_file)
+    if interactions:
+        session.before_start.append(interactions.attach)
+    return interactions
 
 
 def _open_log(inst: Installation, log_file: Path | None) -> Any:
@@ -148,7 +154,8 @@ def _serve_session(session: LiveSession, inst: Installation, duration: float | N
     return True
 
 
-def _run_node_live(inst: Installation, settings: Any, duration: float | None, headless: bool) -> int:
+def _run_node_live(inst: Installation, settings: Any, duration: float | None, headless: bool,
+                   log_file: Path | None = None) -> int:
     """One node of a multi-node installation, live: its own devices on the simulator, the other
     nodes' over the broker, in the window (remote devices shown with their node's online
     state) or the console. No hot reload: the new version would need the old one's broker
@@ -163,8 +170,15 @@ def _run_node_live(inst: Installation, settings: Any, duration: float | None, he
         print(f"museokit: joining a broker needs paho-mqtt ({exc}): pip install 'museokit[mqtt]'",
               file=sys.stderr)
         return EXIT_FAILED
-    started = _serve_session(session, inst, duration, headless,
-                             where=f"; node {inst.node} on broker {settings.url}")
+    interactions = _session_log(session, inst, log_file)  # the lead's holds every node's events
+    if interactions is False:
+        return EXIT_FAILED
+    try:
+        started = _serve_session(session, inst, duration, headless,
+                                 where=f"; node {inst.node} on broker {settings.url}")
+    finally:
+        if interactions is not None:
+            interactions.close()
     return EXIT_OK if started else EXIT_FAILED
 
 

@@ -67,11 +67,14 @@ class Inputs:
     skipped: set[str] = field(default_factory=set)
 
 
-def visitor_inputs(inst: Installation, events: Iterable[LoggedEvent]) -> Inputs:
-    """The visitor actions among `events`, oldest first."""
+def visitor_inputs(inst: Installation, events: Iterable[LoggedEvent], end: float | None = None
+                   ) -> Inputs:
+    """The visitor actions among `events`, oldest first. A PIR that still sees someone when
+    the events stop (its `no_motion` never came) goes on seeing them up to `end`."""
     devices = {d.id: d for d in inst.devices if d.cls.role == "input"}
     found = Inputs()
     last_ts: dict[str, float] = {}
+    seeing: dict[str, float] = {}  # PIRs between their motion and their no_motion
     for event in events:
         cfg = devices.get(event.device)
         if cfg is None:
@@ -87,6 +90,15 @@ def visitor_inputs(inst: Installation, events: Iterable[LoggedEvent]) -> Inputs:
         found.keys.add(event.key)
         found.actions += _played(cfg, event, action, last_ts.get(cfg.id))
         last_ts[cfg.id] = event.ts
+        if cfg.kind == "motion":
+            if event.name == "motion":
+                seeing[cfg.id] = event.ts
+            else:
+                seeing.pop(cfg.id, None)
+    for device, since in seeing.items():
+        if end is not None:
+            cfg = devices[device]
+            found.actions += _pulses(cfg, since, end + float(cfg.options.get("retrigger", 5.0)))
     found.actions = _moves(sorted(found.actions, key=lambda a: a.ts))
     return found
 
@@ -168,7 +180,7 @@ def scenario_from_log(inst: Installation, log: Path, start: float, end: float
                                              devices=["states"], names=[inst.states[0].name])]
         start = entered[-1] if entered else start
     events = list(read_events(log, start, end))
-    inputs = visitor_inputs(inst, events)
+    inputs = visitor_inputs(inst, events, end)
     steps = [Step(a.ts - start, a.line) for a in inputs.actions if start <= a.ts < end]
     # The entry into the first state the slice starts at is the fresh start's own.
     seen = [(e.ts - start, e.key, e.value) for e in events

@@ -100,7 +100,7 @@ def _replay_run(inst: Installation, log: Path, run_start: float, run_end: float,
                 end: float, tolerance: float, result: ReplayResult) -> None:
     stop = min(run_end, end) + tolerance
     events = list(read_events(log, run_start, stop))
-    inputs = visitor_inputs(inst, events)
+    inputs = visitor_inputs(inst, events, stop)
     result.skipped |= inputs.skipped
     recorded = [e for e in events if _outcome(e.device, e.name, inputs.keys)
                 and start <= e.ts < end and e.ts <= run_end]

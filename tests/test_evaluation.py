@@ -118,6 +118,17 @@ def test_a_presence_keeps_a_visit_going(tmp_path: Path) -> None:
     assert (m.visits, m.passers_by, m.stopped, m.holding_times) == (1, 1, 1, [141.0])
 
 
+def test_a_camera_presence_counts_and_a_presence_never_ended_stops_after_an_hour(
+        tmp_path: Path) -> None:
+    rows = [(0, "cam", "presence", {"zones": ["shelf"], "count": 1}), (40, "cam", "left", "shelf"),
+            (100, "pir", "motion", None),          # this PIR never says no_motion...
+            (5000, "door", "pressed", None)]      # ...so an hour on, it no longer holds a visit
+    log = _write_log(tmp_path / "cam.sqlite", rows, [(-60, 6000)])
+    m = compute(open_for_reading(log), _rules(presence=frozenset({"pir", "cam"})),
+                Period(T - 60, T + 6000, "cam"))
+    assert m.holding_times == [40.0, 0.0] and (m.visits, m.passers_by, m.stopped) == (3, 2, 1)
+
+
 def test_a_longer_gap_joins_visits_and_the_schedule_gives_the_opening_hours(day_log: Path) -> None:
     schedule = parse_schedule({"hours": "10:00-12:00"}, lambda *a: pytest.fail(str(a)))
     m = compute(open_for_reading(day_log), _rules(session_gap=150.0, schedule=schedule),

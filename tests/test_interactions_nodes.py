@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from museokit.ops.interactions import LogError, read_events, read_runs
@@ -22,7 +23,10 @@ def _events(path: Path) -> list[tuple[str, str, str]]:
         return []  # not written yet
 
 
-def test_the_lead_logs_every_nodes_events(mosquitto: Broker, tmp_path: Path) -> None:
+def test_the_lead_logs_every_nodes_events(own_broker: Callable[..., Broker], tmp_path: Path) -> None:
+    # A broker of its own: the nodes' retained state and persistent sessions stay out of the
+    # session broker that test_net_link.py uses with the same installation.
+    mosquitto = own_broker()
     obs = Observer(mosquitto.port, [f"{PREFIX}/+/status"])
     procs = []
     try:

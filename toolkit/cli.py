@@ -186,7 +186,8 @@ def _add_broker_args(p: argparse.ArgumentParser) -> None:
                    help="join a broker: mqtt://[user:pass@]host:port (or set MUSEOKIT_BROKER, "
                         "or [broker] url in the installation file)")
     g.add_argument("--node", help="which node of the installation this box is (default: the lead)")
-    g.add_argument("--state-dir", help="where events wait on disk while the broker is away")
+    g.add_argument("--state-dir", help="the node's state folder: its interaction log, and the "
+                   "events waiting on disk while the broker is away")
     g.add_argument("--tls-ca", help="CA certificate to check the broker with (TLS)")
     g.add_argument("--tls-cert", help="client certificate (TLS)")
     g.add_argument("--tls-key", help="client key (TLS)")

@@ -32,10 +32,13 @@ DEFAULT_GAP = 30.0
 DEFAULT_RETRIGGER = 5.0
 #: Events that are not a visitor themselves: availability, and the end of a presence (which
 #: closes it, see PRESENCE_ENDS).
-NOT_VISITORS = frozenset({"no_motion", "offline", "online"})
-#: A presence device's events that say someone is there, until one of PRESENCE_ENDS.
-PRESENCE_STARTS = frozenset({"motion", "entered"})
-PRESENCE_ENDS = frozenset({"no_motion", "left"})
+NOT_VISITORS = frozenset({"no_motion", "still", "offline", "online"})
+#: A presence device's events that say someone is there, until one of PRESENCE_ENDS (a PIR,
+#: a distance sensor, a camera's motion or presence trigger).
+PRESENCE_STARTS = frozenset({"motion", "entered", "presence"})
+PRESENCE_ENDS = frozenset({"no_motion", "left", "still"})
+#: A presence never ended (the sensor went away) stops keeping visits going after this long.
+MAX_PRESENCE = 3600.0
 #: Without an installation: event names that are an interaction or a presence.
 GUESS_INTERACTIONS = {"pressed": "button", "placed": "tag_reader", "above": "analog"}
 GUESS_PRESENCE = {"motion": "motion", "entered": "distance", "presence": "camera",

@@ -8,6 +8,7 @@ carry Serrell's benchmarks as reference lines.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ class Table:
 
 
 def plots(periods: list[Metrics], w: dict[str, str], lang: str) -> list[Plot]:
+    # matplotlib's own info lines ("generated new fontManager") are not the report's.
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
     from matplotlib.figure import Figure
 
     out = []
@@ -82,7 +85,9 @@ def _grouped(ax: Axes, names: list[str], series: Sequence[Sequence[float]], labe
         ax.set_yticks(range(len(names)), names)
         ax.invert_yaxis()
     else:
-        ax.set_xticks(range(len(names)), names)
+        step = (len(names) + 13) // 14 if len(names) > 14 else 1  # at most 14 labels
+        ax.set_xticks(range(0, len(names), step), names[::step])
+        ax.tick_params(axis="x", labelrotation=45 if len(names) > 7 else 0, labelsize="small")
     if n > 1:
         ax.legend(fontsize="small")
 
@@ -101,21 +106,12 @@ def _sessions_by_day(fig: Figure, periods: list[Metrics], w: dict[str, str], lan
     else:
         names = [f"{w['day']} {i + 1}" for i in range(length)]
     _grouped(ax, names, series, _labels(periods))
-    _thin_ticks(ax, len(names))
     ax.set_ylabel(w["sessions"])
 
 
 def _short_day(day: str, lang: str) -> str:
     moment = datetime.fromisoformat(day)
     return f"{WEEKDAYS[lang][moment.weekday()]} {moment.day}/{moment.month}"
-
-
-def _thin_ticks(ax: Axes, n: int) -> None:
-    if n > 14:
-        step = (n + 13) // 14
-        for i, label in enumerate(ax.get_xticklabels()):
-            label.set_visible(i % step == 0)
-    ax.tick_params(axis="x", labelrotation=45 if n > 7 else 0, labelsize="small")
 
 
 def _sessions_by_hour(fig: Figure, periods: list[Metrics], w: dict[str, str], lang: str) -> None:

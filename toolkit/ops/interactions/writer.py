@@ -184,13 +184,16 @@ class InteractionLog:
             batch.append((row[0], row[1], row[2], row[3], encode(row[4]), row[5]))
         n = len(batch)
         rows = batch
+        now = self.clock()
+        beat = self._run_id is not None and (rows or now - self._seen >= HEARTBEAT)
+        if not rows and not beat:
+            return 0  # nothing to write: no transaction at all
         try:
             db.execute("BEGIN")
             if rows:
                 db.executemany("INSERT INTO events (ts, node, device, name, value, seq) "
                                "VALUES (?, ?, ?, ?, ?, ?)", rows)
-            now = self.clock()
-            if self._run_id is not None and (rows or now - self._seen >= HEARTBEAT):
+            if beat:
                 db.execute("UPDATE runs SET last_seen=? WHERE id=?", (now, self._run_id))
                 self._seen = now
             db.execute("COMMIT")
