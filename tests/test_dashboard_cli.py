@@ -62,7 +62,7 @@ def test_one_line_a_printed_password_and_museokit_run_serves_it(tmp_path: Path,
     password = re.search(r"password: (\S+)", capsys.readouterr().out).group(1)  # type: ignore[union-attr]
     run = Run(folder, state)
     try:
-        wait_for(lambda: any("ready" in line for line in run.lines), what=lambda: "\n".join(run.lines))
+        wait_for(lambda: any(" ready — " in line for line in run.lines), what=lambda: "\n".join(run.lines))
         assert f"museokit: dashboard on http://127.0.0.1:{port}" in run.lines
         client = Client(port)
         assert client.login("anna", password) == 303
@@ -80,7 +80,7 @@ def test_a_taken_port_is_one_line_and_the_piece_runs(tmp_path: Path) -> None:
         folder = write_installation(tmp_path / "piece", PIECE.format(port=port))
         run = Run(folder, tmp_path / "state")
         try:
-            wait_for(lambda: any("ready" in line for line in run.lines),
+            wait_for(lambda: any(" ready — " in line for line in run.lines),
                      what=lambda: "\n".join(run.lines))
             said = [line for line in run.lines if "dashboard" in line]
             assert len(said) == 1 and "already in use" in said[0], said
@@ -178,7 +178,7 @@ def test_health_from_every_node_and_the_dashboard_on_the_lead_only(
     lead = Run(folder, tmp_path / "s2", "--backend", "sim", "--broker", broker.url)
     try:
         for run in (entrance, lead):
-            wait_for(lambda run=run: any("ready" in line for line in run.lines),
+            wait_for(lambda run=run: any(" ready — " in line for line in run.lines),
                      what=lambda run=run: "\n".join(run.lines))
         for node in ("entrance", "gallery"):
             wait_for(lambda node=node: watch.last(f"museokit/two_rooms/{node}/health"),

@@ -270,7 +270,10 @@ def start_services(runtime: Runtime, link: Any, state_dir: Path, log_file: Path 
             sender = Sender(cfg, f"{inst.name} ({inst.site}/{inst.node})")
             sinks.append(sender)
             closers.append(sender.close)
-        alerts = Alerts(runtime, cfg, sinks, state_dir)
+        from museokit.ops.interactions import log_path
+
+        alerts = Alerts(runtime, cfg, sinks, state_dir,
+                        log_file=log_file or log_path(inst, state_dir))
         alerts.start()
         closers.insert(0, alerts.close)
     if inst.staff.maintenance is not None:
