@@ -225,7 +225,7 @@ class Dashboard:
                                         daemon=True)
         self._thread.start()
         self._ready.wait(10)
-        log.info("dashboard on %s", self.url)
+        log.debug("dashboard on %s", self.url)
         return True
 
     def _run(self, sock: socket.socket) -> None:
