@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import logging
 import socket
 import stat
@@ -201,6 +202,14 @@ def test_bad_requests_are_refused_in_one_clear_answer(piece: DashPiece) -> None:
     status, _, body = tech.request("POST", "/action/note", "x" * 200_000,
                                    {"Content-Type": "application/json", "X-CSRF-Token": csrf})
     assert status == 413 and "too large" in body
+    conn = http.client.HTTPConnection("127.0.0.1", piece.port, timeout=10)  # no Content-Length
+    conn.request("POST", "/action/note", body=(b"x" * 2000 for _ in range(100)),
+                 encode_chunked=True, headers={
+                     "Content-Type": "application/json", "X-CSRF-Token": csrf,
+                     "Cookie": "; ".join(f"{k}={v}" for k, v in tech.cookies.items())})
+    answer = conn.getresponse()
+    assert answer.status == 413 and b"too large" in answer.read()
+    conn.close()
     status, _, body = tech.request("POST", "/action/note", "{not json",
                                    {"Content-Type": "application/json", "X-CSRF-Token": csrf})
     assert status == 400 and "bad JSON" in body
