@@ -214,6 +214,12 @@ def test_bad_requests_are_refused_in_one_clear_answer(piece: DashPiece) -> None:
                                    {"Content-Type": "application/json", "X-CSRF-Token": csrf})
     assert status == 400 and "bad JSON" in body
     assert tech.post_json("/action/note", ["a list"], csrf)[0] == 400
+    status, _, body = tech.request("POST", "/action/note", "[" * 60_000,
+                                   {"Content-Type": "application/json", "X-CSRF-Token": csrf})
+    assert status == 400 and "bad JSON" in body
+    status, _, body = tech.request("POST", "/action/note", b"device=\xff\xfe&csrf=" + csrf.encode(),
+                                   {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status in (303, 400)
     assert tech.post_json("/action/test", {"device": "door"}, csrf)[0] == 400  # an input
     assert tech.post_json("/action/test", {"device": "lamp", "media": "../../etc/passwd"},
                           csrf)[0] == 400

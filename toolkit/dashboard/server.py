@@ -355,7 +355,7 @@ class Dashboard:
         if request.headers.get("content-type", "").startswith("application/json"):
             try:
                 data = json.loads(await request.body())
-            except (UnicodeDecodeError, ValueError) as exc:
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 raise Refused(JSONResponse({"message": f"bad JSON: {exc}"}, 400)) from None
             if not isinstance(data, dict):
                 raise Refused(JSONResponse({"message": "bad JSON: expected an object"}, 400))
