@@ -306,3 +306,13 @@ def test_staff_add_a_photo_to_a_note_and_only_an_image_is_kept(piece: DashPiece)
     assert staff.request("POST", "/action/photo", body, {"Content-Type": kind})[0] == 403
     assert staff.get("/photo/..%2f..%2fdashboard-accounts")[0] == 404
     assert piece.logged_in("viewer").get("/photo/lamp")[0] == 200  # a viewer may look
+
+
+def test_opening_hours_and_the_next_change_are_shown(make_piece: Any) -> None:
+    import re
+
+    from tests.dash_fixtures import PIECE
+
+    p = make_piece(PIECE.replace("[dashboard]", '[schedule]\nhours = "00:00-12:00"\n\n[dashboard]'))
+    html = p.logged_in("viewer").get("/")[2]
+    assert re.search(r"(open / ouvert|closed / fermé) → \w{3} (00|12):00", html), html[:2000]
