@@ -218,7 +218,7 @@ def rss_mb(folder: Path, on: bool) -> float:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     assert proc.stdout is not None
     for line in proc.stdout:
-        if "ready" in line:
+        if " ready — " in line:
             break
     if on:
         Client(port).get("/login")

@@ -91,6 +91,7 @@ class Harness:
         if before_start is not None:  # e.g. an interaction log, to see the first events too
             before_start(self.runtime)
         self.runtime.start()
+        self.maintenance = _maintenance(self.runtime)
         # In real time, 0 is when the installation is ready (a board is configured by then);
         # a virtual clock's own 0 stays the origin, as before.
         self.origin = self.clock.monotonic() if self.driver.real_time else 0.0
@@ -148,6 +149,8 @@ class Harness:
         return bool(self.events(key, since))
 
     def close(self) -> None:
+        if self.maintenance is not None:
+            self.maintenance.close()
         self.runtime.close()
 
     def __enter__(self) -> Harness:
@@ -155,3 +158,16 @@ class Harness:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _maintenance(runtime: Runtime) -> Any:
+    """`[maintenance]`: the physical gesture works in scenarios and simulated days too
+    (silently: nothing is spoken in the simulator)."""
+    cfg = runtime.installation.staff.maintenance
+    if cfg is None:
+        return None
+    from museokit.ops.maintenance import Maintenance
+
+    maintenance = Maintenance(runtime, cfg, speak=lambda sentence: None)
+    maintenance.start()
+    return maintenance

@@ -282,3 +282,47 @@ def test_a_device_never_seen_since_the_start_is_noticed(
     assert rec.of("offline_pir") == ["motion pir offline for 5 min (not seen since the start)"]
     alerts.close()
     runtime.close()
+
+
+def test_silence_thresholds_are_learned_from_the_log(tmp_path: Path,
+                                                     installation: Callable[..., Installation]) -> None:
+    from museokit.core.events import Event
+    from museokit.ops.alerts import learn_silence, open_seconds
+    from museokit.ops.interactions import InteractionLog
+
+    inst = installation(DAY.replace("silence_hours = { pir = 3 }", "learn_silence = true"))
+    schedule = inst.schedule
+    assert schedule is not None
+    monday = VirtualClock().time() + 3600          # 2026-01-05 10:00 UTC, opening time
+    assert open_seconds(schedule, monday - 7200, monday + 3600) == 3600
+    assert open_seconds(schedule, monday + 7 * 3600, monday + 24 * 3600 + 3600) == 2 * 3600
+    path = tmp_path / "interactions.sqlite"
+    log = InteractionLog(path, node="main", installation="piece")
+    seq = 0
+    for day in range(10):                          # ten days, a visitor every 30 min ...
+        for half_hour in range(16):
+            if day == 3 and half_hour in (4, 5, 6):
+                continue                           # ... but one quiet 2 h stretch
+            seq += 1
+            log.record(Event("pir", "motion", True, monday + day * 86400 + half_hour * 1800,
+                             seq, "main"))
+    log.close()
+    now = monday + 10 * 86400
+    assert learn_silence(path, ["pir", "door"], schedule, now) == {"pir": 4.0}
+    assert learn_silence(path, ["pir"], schedule, now, min_days=11) == {}
+    assert learn_silence(path, ["pir"], None, now)["pir"] > 30  # nights count without hours
+
+    runtime = Runtime(inst, clock=VirtualClock(epoch=now - 3600), backend_override="sim")
+    runtime.start()
+    assert inst.staff.alerts is not None
+    rec = Recorder()
+    alerts = Alerts(runtime, inst.staff.alerts, [rec], log_file=path)
+    alerts.start()
+    try:
+        wait_for(lambda: runtime.run_for(0) or "pir" in alerts.silence, what="the learned threshold")
+        assert alerts.silence == {"pir": 4.0}
+        runtime.run_for(3600 * 5.1)               # 09:00 .. 14:06: 4.1 h open, no visitor
+        assert rec.of("silence_pir") == ["pir silent for 4 h during opening hours"]
+    finally:
+        alerts.close()
+        runtime.close()

@@ -63,7 +63,7 @@ def test_one_line_a_printed_password_and_museokit_run_serves_it(tmp_path: Path,
     password = re.search(r"password: (\S+)", capsys.readouterr().out).group(1)  # type: ignore[union-attr]
     run = Run(folder, state)
     try:
-        wait_for(lambda: any("ready" in line for line in run.lines), what=lambda: "\n".join(run.lines))
+        wait_for(lambda: any(" ready — " in line for line in run.lines), what=lambda: "\n".join(run.lines))
         assert f"museokit: dashboard on http://127.0.0.1:{port}" in run.lines
         client = Client(port)
         assert client.login("anna", password) == 303
@@ -82,7 +82,7 @@ def test_a_taken_port_is_one_line_and_the_piece_runs(tmp_path: Path) -> None:
         folder = write_installation(tmp_path / "piece", PIECE.format(port=port))
         run = Run(folder, tmp_path / "state")
         try:
-            wait_for(lambda: any("ready" in line for line in run.lines),
+            wait_for(lambda: any(" ready — " in line for line in run.lines),
                      what=lambda: "\n".join(run.lines))
             said = [line for line in run.lines if "dashboard" in line]
             assert len(said) == 1 and "already in use" in said[0], said
@@ -181,7 +181,7 @@ def test_health_from_every_node_and_the_dashboard_on_the_lead_only(
     lead = Run(folder, tmp_path / "s2", "--backend", "sim", "--broker", broker.url)
     try:
         for run in (entrance, lead):
-            wait_for(lambda run=run: any("ready" in line for line in run.lines),
+            wait_for(lambda run=run: any(" ready — " in line for line in run.lines),
                      what=lambda run=run: "\n".join(run.lines))
         for node in ("entrance", "gallery"):
             wait_for(lambda node=node: watch.last(f"museokit/two_rooms/{node}/health"),
@@ -205,3 +205,33 @@ def test_health_from_every_node_and_the_dashboard_on_the_lead_only(
         assert entrance.stop() == 0
         assert lead.stop() == 0
         watch.close()
+
+
+def test_the_dashboard_alone_reads_a_broker(tmp_path: Path, own_broker: Any) -> None:
+    from tests.net_fixtures import Observer
+
+    broker = own_broker()
+    pub = Observer(broker.port, [])
+    pub.client.publish("museokit/far_museum/hall/status", "online", qos=1, retain=True).wait_for_publish(5)
+    pub.client.publish("museokit/far_museum/hall/meta", '{"devices": {"door": {"kind": "button"}}}',
+                       qos=1, retain=True).wait_for_publish(5)
+    state = tmp_path / "fleet"
+    assert main(["dashboard", "user", "add", "lea", "--state-dir", str(state)]) == 0
+    password = Accounts(state / "dashboard-accounts.json").add("lea", "viewer")
+    port = free_port()
+    proc = subprocess.Popen([MUSEOKIT, "dashboard", "--broker", broker.url, "--state-dir",
+                             str(state), "--port", str(port)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert f"dashboard on http://127.0.0.1:{port} (every site from mqtt://127.0.0.1" in first
+        client = Client(port)
+        assert client.login("lea", password) == 303
+        wait_for(lambda: 'data-node="far_museum/hall"' in client.get("/fleet")[2],
+                 what="the site from the broker")
+        assert client.post_json("/action/test", {"device": "door"}, client.csrf())[0] == 403
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+        pub.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import logging
 import socket
 import stat
@@ -203,10 +204,24 @@ def test_bad_requests_are_refused_in_one_clear_answer(piece: DashPiece) -> None:
     status, _, body = tech.request("POST", "/action/note", "x" * 200_000,
                                    {"Content-Type": "application/json", "X-CSRF-Token": csrf})
     assert status == 413 and "too large" in body
+    conn = http.client.HTTPConnection("127.0.0.1", piece.port, timeout=10)  # no Content-Length
+    conn.request("POST", "/action/note", body=(b"x" * 2000 for _ in range(100)),
+                 encode_chunked=True, headers={
+                     "Content-Type": "application/json", "X-CSRF-Token": csrf,
+                     "Cookie": "; ".join(f"{k}={v}" for k, v in tech.cookies.items())})
+    answer = conn.getresponse()
+    assert answer.status == 413 and b"too large" in answer.read()
+    conn.close()
     status, _, body = tech.request("POST", "/action/note", "{not json",
                                    {"Content-Type": "application/json", "X-CSRF-Token": csrf})
     assert status == 400 and "bad JSON" in body
     assert tech.post_json("/action/note", ["a list"], csrf)[0] == 400
+    status, _, body = tech.request("POST", "/action/note", "[" * 60_000,
+                                   {"Content-Type": "application/json", "X-CSRF-Token": csrf})
+    assert status == 400 and "bad JSON" in body
+    status, _, body = tech.request("POST", "/action/note", b"device=\xff\xfe&csrf=" + csrf.encode(),
+                                   {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status in (303, 400)
     assert tech.post_json("/action/test", {"device": "door"}, csrf)[0] == 400  # an input
     assert tech.post_json("/action/test", {"device": "lamp", "media": "../../etc/passwd"},
                           csrf)[0] == 400
@@ -294,3 +309,13 @@ def test_staff_add_a_photo_to_a_note_and_only_an_image_is_kept(piece: DashPiece)
     assert staff.request("POST", "/action/photo", body, {"Content-Type": kind})[0] == 403
     assert staff.get("/photo/..%2f..%2fdashboard-accounts")[0] == 404
     assert piece.logged_in("viewer").get("/photo/lamp")[0] == 200  # a viewer may look
+
+
+def test_opening_hours_and_the_next_change_are_shown(make_piece: Any) -> None:
+    import re
+
+    from tests.dash_fixtures import PIECE
+
+    p = make_piece(PIECE.replace("[dashboard]", '[schedule]\nhours = "00:00-12:00"\n\n[dashboard]'))
+    html = p.logged_in("viewer").get("/")[2]
+    assert re.search(r"(open / ouvert|closed / fermé) → \w{3} (00|12):00", html), html[:2000]

@@ -131,3 +131,34 @@ def test_a_bad_maintenance_table_is_refused_with_the_fix(
     text = str(err.value)
     assert "maintenance.buttons[1]: 'lamp' is not a button device" in text
     assert "maintenance.hold: expected a number from 0.5 to 60" in text
+
+
+
+SCENARIO = """
+# A technician holds a and b for 5 s: each output is tested, visitors are ignored.
+at 1      press a
+          press b
+          expect states.show within 100ms     # a visitor press, before maintenance
+at 6.5    expect lamp is blinking within 3s   # held 5 s: maintenance tests the lamp ...
+          expect spot is pulsing within 4s    # ... then the relay
+at 12     release a
+          release b
+at 13     click a
+          expect no states.show for 3s        # visitor rules paused
+at 20     press a
+          press b
+at 26     release a
+          release b
+at 27     click a
+          expect states.show within 500ms     # left on the same gesture: visitors are back
+"""
+
+
+def test_maintenance_in_a_scenario(installation: Callable[..., Installation]) -> None:
+    from museokit.sim.scenario import load_scenario, run_scenario
+
+    inst = installation(PIECE.replace('name = "show"', 'name = "show"\ntimeout = 2\nthen = "attract"'))
+    path = inst.folder / "maintenance.scenario"
+    path.write_text(SCENARIO)
+    result = run_scenario(inst, load_scenario(path, inst))
+    assert result.passed, "\n".join(result.lines())

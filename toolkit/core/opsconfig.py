@@ -12,6 +12,7 @@
     offline_minutes = 5       # a node or device offline this long
     stuck_minutes = 10        # an input held (a button pressed) this long
     silence_hours = { pir = 6 }  # an input silent this long during opening hours
+    learn_silence = true      # the other inputs: twice their longest usual silence (from the log)
     error_burst = 5           # this many handler errors ...
     error_window = 60         # ... within this many seconds
     disk_percent = 90         # disk fuller than this
@@ -41,8 +42,9 @@ from museokit.core.suggest import suggest
 Problem = Callable[[tuple[str | int, ...], str, str], None]
 
 DASHBOARD_KEYS = ("enabled", "bind", "port", "session_minutes", "tls_cert", "tls_key")
-ALERT_KEYS = ("offline_minutes", "stuck_minutes", "silence_hours", "error_burst", "error_window",
-              "disk_percent", "webhook", "smtp", "mail_to", "mail_from", "resend_minutes")
+ALERT_KEYS = ("offline_minutes", "stuck_minutes", "silence_hours", "learn_silence", "error_burst",
+              "error_window", "disk_percent", "webhook", "smtp", "mail_to", "mail_from",
+              "resend_minutes")
 MAINTENANCE_KEYS = ("tag", "buttons", "hold", "timeout", "speak")
 
 
@@ -72,6 +74,8 @@ class AlertsConfig:
     mail_from: str = "museokit@localhost"
     #: An alert still active is never sent again sooner than this (no storms).
     resend_minutes: float = 24 * 60.0
+    #: Other inputs' silence thresholds learned from the interaction log.
+    learn_silence: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,14 @@ def _number(table: dict[str, Any], key: str, default: float, problem: Problem,
     return float(value)
 
 
+def _flag(table: dict[str, Any], key: str, default: bool, problem: Problem, hint: str) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        problem((key,), f"expected true or false, got {value!r}", hint)
+        return default
+    return value
+
+
 def _text(table: dict[str, Any], key: str, problem: Problem, hint: str) -> str | None:
     value = table.get(key)
     if value is None:
@@ -115,11 +127,8 @@ def _text(table: dict[str, Any], key: str, problem: Problem, hint: str) -> str |
 
 def parse_dashboard(table: dict[str, Any], problem: Problem) -> DashboardConfig:
     _unknown(table, DASHBOARD_KEYS, "dashboard", problem)
-    enabled = table.get("enabled", True)
-    if not isinstance(enabled, bool):
-        problem(("enabled",), f"expected true or false, got {enabled!r}",
-                "enabled = true serves the dashboard from the lead node")
-        enabled = False
+    enabled = _flag(table, "enabled", True, problem,
+                    "enabled = true serves the dashboard from the lead node")
     bind = _text(table, "bind", problem, 'bind = "127.0.0.1" (default), "lan" or an address') \
         or "127.0.0.1"
     if bind != "lan":
@@ -186,7 +195,9 @@ def parse_alerts(table: dict[str, Any], problem: Problem,
         _number(table, "disk_percent", d.disk_percent, problem, "a percentage, e.g. 90", 1, 100),
         webhook, smtp, tuple(mail_to),
         _text(table, "mail_from", problem, 'mail_from = "museokit@museum.example"') or d.mail_from,
-        _number(table, "resend_minutes", d.resend_minutes, problem, "minutes, e.g. 1440", 1))
+        _number(table, "resend_minutes", d.resend_minutes, problem, "minutes, e.g. 1440", 1),
+        _flag(table, "learn_silence", False, problem, "learn_silence = true learns each input's usual "
+              "silences from the interaction log"))
 
 
 def parse_maintenance(table: dict[str, Any], problem: Problem,
@@ -206,10 +217,7 @@ def parse_maintenance(table: dict[str, Any], problem: Problem,
             problem(("buttons", i), f"{name!r} is not a button device", "name declared buttons")
     if tag is None and not names:
         problem((), "[maintenance] needs a way in", 'add tag = "04A1B2C3" or buttons = ["a", "b"]')
-    speak = table.get("speak", True)
-    if not isinstance(speak, bool):
-        problem(("speak",), f"expected true or false, got {speak!r}", "speak = false keeps it quiet")
-        speak = True
+    speak = _flag(table, "speak", True, problem, "speak = false keeps it quiet")
     return MaintenanceConfig(tag, tuple(names),
                              _number(table, "hold", 5.0, problem, "seconds, e.g. 5", 0.5, 60),
                              _number(table, "timeout", 600.0, problem, "seconds, e.g. 600", 10),

@@ -207,13 +207,15 @@ def serve_alone(inst: Installation | None, args: argparse.Namespace) -> int:
     state_dir = state_dir_for(inst, args.state_dir)
     dash = Dashboard(state_dir, settings, title=inst.name if inst else "museokit fleet")
     feed = MqttFeed(url, dash.handoff, sites=(inst.site,) if inst is not None else ())
+    done = threading.Event()
+    previous = {s: signal.signal(s, lambda *_: done.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     if not dash.start():
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         return 1
     feed.start()
     print(f"museokit: dashboard on {dash.url} ({'site ' + inst.site if inst else 'every site'} "
           f"from {url})", flush=True)
-    done = threading.Event()
-    previous = {s: signal.signal(s, lambda *_: done.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         done.wait()
     finally:
@@ -271,7 +273,10 @@ def start_services(runtime: Runtime, link: Any, state_dir: Path, log_file: Path 
             sender = Sender(cfg, f"{inst.name} ({inst.site}/{inst.node})")
             sinks.append(sender)
             closers.append(sender.close)
-        alerts = Alerts(runtime, cfg, sinks, state_dir)
+        from museokit.ops.interactions import log_path
+
+        alerts = Alerts(runtime, cfg, sinks, state_dir,
+                        log_file=log_file or log_path(inst, state_dir))
         alerts.start()
         closers.insert(0, alerts.close)
     if inst.staff.maintenance is not None:

@@ -92,10 +92,6 @@ class Refused(Exception):
         self.response = response
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class Guard:
     """ASGI middleware: body size limit (413) and security headers on every response."""
 
@@ -107,12 +103,8 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
         async def headed(message: Message) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
                 message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
             await send(message)
 
@@ -122,22 +114,33 @@ class Guard:
         if length is not None and (not length.isdigit() or int(length) > limit):
             await too_large(scope, receive, headed)
             return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
+        if scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, headed)
+            return
+        # Read the whole (small) body first, so that a chunked one over the limit is a 413
+        # too, answered here before the app sees any of it.
+        chunks, size, more = [], 0, True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, headed)
-        except _TooLarge:
-            if not started:
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
                 await too_large(scope, receive, headed)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body, given = b"".join(chunks), False
+
+        async def replay() -> Message:
+            nonlocal given
+            if given:
+                return await receive()
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, headed)
 
 
 def lan_address() -> str:
@@ -225,7 +228,7 @@ class Dashboard:
                                         daemon=True)
         self._thread.start()
         self._ready.wait(10)
-        log.info("dashboard on %s", self.url)
+        log.debug("dashboard on %s", self.url)
         return True
 
     def _run(self, sock: socket.socket) -> None:
@@ -352,7 +355,7 @@ class Dashboard:
         if request.headers.get("content-type", "").startswith("application/json"):
             try:
                 data = json.loads(await request.body())
-            except (UnicodeDecodeError, ValueError) as exc:
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 raise Refused(JSONResponse({"message": f"bad JSON: {exc}"}, 400)) from None
             if not isinstance(data, dict):
                 raise Refused(JSONResponse({"message": "bad JSON: expected an object"}, 400))

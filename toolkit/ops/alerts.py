@@ -2,7 +2,9 @@
 
 Watched on the installation's loop, on its clock (so a simulated day tests them):
 
-- sensor silence: an input quiet for `silence_hours` while the gallery is open;
+- sensor silence: an input quiet for `silence_hours` while the gallery is open, or, with
+  `learn_silence`, for twice the longest open-hours gap the interaction log shows for it
+  over the last four weeks (at least one hour; a week of log needed);
 - a stuck input: a button held for `stuck_minutes`;
 - a node or device (a camera too) offline for `offline_minutes`;
 - a burst of handler errors: `error_burst` within `error_window` seconds;
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from museokit.core.events import Event
 from museokit.core.opsconfig import AlertsConfig
+from museokit.core.schedule import Schedule
 
 if TYPE_CHECKING:
     from museokit.core.loop import Timer
@@ -65,12 +68,16 @@ class Alerts:
     """Raise/clear bookkeeping and the watchers. Create and `start()` on the loop thread."""
 
     def __init__(self, runtime: Runtime, cfg: AlertsConfig, sinks: list[Sink],
-                 state_dir: Path | None = None, *, system_checks: bool = True) -> None:
+                 state_dir: Path | None = None, *, system_checks: bool = True,
+                 log_file: Path | None = None) -> None:
         self.runtime = runtime
         self.cfg = cfg
         self.sinks = sinks
         self.state_dir = state_dir
         self.system_checks = system_checks
+        self.log_file = log_file
+        #: Hours of silence per input device: given in the file, or learned from the log.
+        self.silence: dict[str, float] = dict(cfg.silence_hours)
         self.active: dict[str, Alert] = {}
         self._last_sent: dict[str, float] = {}
         self.raised = 0
@@ -114,7 +121,7 @@ class Alerts:
     def start(self) -> None:
         rt = self.runtime
         now = rt.clock.monotonic()
-        for silent in self.cfg.silence_hours:
+        for silent in self.silence:
             self._last_input[silent] = now
         for dev_id, device in rt.devices.items():
             if not device.is_online:  # a node that never comes up is noticed too
@@ -150,7 +157,7 @@ class Alerts:
 
     def _on_event(self, event: Event) -> None:
         dev, name = event.device, event.name
-        if dev in self.cfg.silence_hours and name not in ("online", "offline"):
+        if dev in self._last_input and name not in ("online", "offline"):
             self._last_input[dev] = self.runtime.clock.monotonic()
             self.clear(f"silence_{dev}")
         if name == "pressed":
@@ -206,7 +213,7 @@ class Alerts:
                 self._last_input[dev] = now
             return
         now = rt.clock.monotonic()
-        for dev, hours in self.cfg.silence_hours.items():
+        for dev, hours in self.silence.items():
             if now - self._last_input[dev] >= hours * 3600:
                 self.raise_(f"silence_{dev}", f"{dev} silent for {hours:g} h during opening hours",
                             f"walk past or press {dev}: if nothing shows on the dashboard, check "
@@ -216,11 +223,26 @@ class Alerts:
     def _system_loop(self) -> None:
         from museokit.ops.health import clock_synced, snapshot
 
+        if self.cfg.learn_silence and self.log_file is not None:
+            rt = self.runtime
+            inputs = [d.id for d in rt.devices.values()
+                      if d.role == "input" and d.id not in self.cfg.silence_hours]
+            learned = learn_silence(self.log_file, inputs, rt.installation.schedule,
+                                    rt.clock.time())
+            self.loop.call_soon_threadsafe(self._learned, learned)
         while not self._stop.is_set():
             health = snapshot(self.state_dir or Path("/"))
             synced = clock_synced()
             self.loop.call_soon_threadsafe(self._system, health, synced)
             self._stop.wait(SYSTEM_EVERY)
+
+    def _learned(self, hours: dict[str, float]) -> None:
+        now = self.runtime.clock.monotonic()
+        for dev, h in hours.items():
+            self.silence[dev] = h
+            self._last_input.setdefault(dev, now)
+            log.info("alerts: %s silent for %.1f h during opening hours will raise an alert "
+                     "(learned from the log)", dev, h)
 
     def _system(self, health: dict[str, Any], synced: bool | None) -> None:
         disk = health.get("disk_percent")
@@ -235,6 +257,46 @@ class Alerts:
                         "connect the Pi to a network with NTP, then `sudo timedatectl set-ntp true`")
         elif synced:
             self.clear("clock")
+
+
+def open_seconds(schedule: Schedule | None, start: float, end: float) -> float:
+    """Seconds between `start` and `end` while the gallery is open (all of it without hours)."""
+    if schedule is None:
+        return max(0.0, end - start)
+    total, t, is_open = 0.0, start, schedule.is_open(start)
+    while t < end:
+        change = schedule.next_change(t)
+        stop = end if change is None or change <= t else min(change, end)
+        if is_open:
+            total += stop - t
+        t, is_open = stop, not is_open
+    return total
+
+
+def learn_silence(path: Path, devices: list[str], schedule: Schedule | None, now: float,
+                  days: int = 28, min_days: int = 7) -> dict[str, float]:
+    """Hours of silence that are unusual for each device: twice the longest open-hours gap
+    between its events over the last `days` days, at least one hour. Devices with less than
+    `min_days` of log are left out (nothing to learn from yet)."""
+    from museokit.ops.interactions import read_events
+
+    if not path.exists():
+        return {}
+    last: dict[str, float] = {}
+    first: dict[str, float] = {}
+    longest: dict[str, float] = {}
+    for row in read_events(path, start=now - days * 86400, end=now, devices=devices):
+        if row.name in ("online", "offline"):
+            continue
+        dev = row.device
+        if dev in last:
+            gap = open_seconds(schedule, last[dev], row.ts)
+            longest[dev] = max(longest.get(dev, 0.0), gap)
+        else:
+            first[dev] = row.ts
+        last[dev] = row.ts
+    return {dev: max(1.0, 2 * gap / 3600) for dev, gap in longest.items()
+            if last[dev] - first[dev] >= min_days * 86400}
 
 
 # -- sinks ---------------------------------------------------------------------------------
