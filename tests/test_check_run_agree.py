@@ -107,3 +107,20 @@ def test_what_check_refuses_run_refuses_too(example, change, says, tmp_path, moc
     reason = starts(unchecked, "gpio")
     assert reason is not None, f"check refuses ({says}) but run starts"
     assert "\n" not in reason
+
+
+@pytest.mark.parametrize(("count", "note"), [
+    (300, None),  # 2.7 kB a frame, 110 frames/s: nothing to say
+    (500, "4,524 SPI bytes a frame and 15.1 ms on the wire: at most 66 frames/s; over the "
+          "Pi's default SPI buffer (4096 bytes): add spidev.bufsiz=65536"),
+    (800, "at most 41 frames/s; over the Pi's default SPI buffer (4096 bytes): add "
+          "spidev.bufsiz=65536 to /boot/firmware/cmdline.txt and reboot, or `run` refuses the "
+          "strip; slower than 60 frames/s"),
+])
+def test_check_tells_what_a_long_strip_costs(installation, count, note):
+    inst = installation(device("strip", "pixels", f"pin = 10\ncount = {count}"))
+    notes = [f"{w.path}: {w.message}" for w in inst.warnings if "SPI bytes" in w.message]
+    if note is None:
+        assert notes == []
+    else:
+        assert len(notes) == 1 and note in notes[0] and notes[0].startswith("devices[0].count: "), notes

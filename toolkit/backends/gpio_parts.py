@@ -18,7 +18,7 @@ from gpiozero.exc import GPIOPinInUse, GPIOZeroError
 from museokit.backends.chips.mfrc522 import Collision, Mfrc522
 from museokit.backends.chips.polling import ChipInput, Unsure
 from museokit.backends.chips.ws2812_spi import SPEEDS, encode, frame_bytes
-from museokit.backends.gpio_serves import SPI_STRIP_PINS, claim
+from museokit.backends.gpio_serves import DEFAULT_SPIDEV_BUFSIZ, SPI_STRIP_PINS, claim
 from museokit.core.backend import Backend, BackendError, OutputChannel, Sink
 from museokit.core.pins import PinRef
 
@@ -26,7 +26,6 @@ log = logging.getLogger("museokit.gpio")
 
 CE_PINS = {"CE0": 8, "CE1": 7}
 SPIDEV_BUFSIZ = Path("/sys/module/spidev/parameters/bufsiz")
-DEFAULT_BUFSIZ = 4096
 SPI0_STRIP_FIX = ("a strip's DIN on SPI0 MOSI hears every transfer to the SPI0 chips and flickers: "
                   "move it to GPIO20 (SPI1 MOSI, dtoverlay=spi1-1cs) and write pin = 20")
 
@@ -124,7 +123,7 @@ def spidev_bufsiz() -> int:
     try:
         return int(SPIDEV_BUFSIZ.read_text().strip())
     except (OSError, ValueError):
-        return DEFAULT_BUFSIZ
+        return DEFAULT_SPIDEV_BUFSIZ
 
 
 class SpiStrip(OutputChannel):

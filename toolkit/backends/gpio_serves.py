@@ -78,6 +78,35 @@ def _strip(device: DeviceDecl) -> list[tuple[str, str]]:
     return []
 
 
+#: The kernel's SPI buffer on a Pi unless cmdline.txt raises it (`spidev.bufsiz`).
+DEFAULT_SPIDEV_BUFSIZ = 4096
+#: A WS2812's own data rate: 800 kbit/s, whatever carries it.
+WS2812_BITS_PER_S = 800_000
+
+
+def strip_notes(device: DeviceDecl) -> list[tuple[str, str]]:
+    """The cost of a strip on SPI: bytes per frame (against the kernel's default buffer)
+    and the fastest refresh the strip's own data rate allows."""
+    from museokit.backends.chips.ws2812_spi import frame_bytes
+
+    opts = options(device)
+    if opts.get("method", "spi") != "spi":
+        return []
+    count, order, bits = int(opts["count"]), str(opts["order"]), int(opts.get("spi_bits", 3))
+    size = frame_bytes(count, order, bits)
+    seconds = count * len(order) * 8 / WS2812_BITS_PER_S + 80e-6
+    cost = (f"{count} pixels take {size:,} SPI bytes a frame and {seconds * 1000:.1f} ms on the "
+            f"wire: at most {int(1 / seconds)} frames/s")
+    costs = []
+    if size > DEFAULT_SPIDEV_BUFSIZ:
+        costs.append(f"over the Pi's default SPI buffer ({DEFAULT_SPIDEV_BUFSIZ} bytes): add "
+                     "spidev.bufsiz=65536 to /boot/firmware/cmdline.txt and reboot, or `run` "
+                     "refuses the strip")
+    if seconds > 1 / 60:
+        costs.append("slower than 60 frames/s: split it over two strips if animations stutter")
+    return [("count", f"{cost}; " + "; ".join(costs))] if costs else []
+
+
 def chip_select(device: DeviceDecl) -> tuple[str, str] | None:
     """(chip-select, chip) if the device is on an SPI0 chip; the channels of one ADC are
     several devices on one chip."""
@@ -187,6 +216,10 @@ class GpioServes(Backend):
     @classmethod
     def check_device(cls, device: DeviceDecl, opts: dict[str, Any]) -> list[tuple[str, str]]:
         return device_problems(cls, device, opts)
+
+    @classmethod
+    def device_notes(cls, device: DeviceDecl, opts: dict[str, Any]) -> list[tuple[str, str]]:
+        return strip_notes(device) if device.kind == "pixels" else []
 
     @classmethod
     def check_together(cls, devices: list[DeviceDecl],

@@ -195,6 +195,12 @@ class Backend:
         return []
 
     @classmethod
+    def device_notes(cls, device: DeviceDecl, opts: dict[str, Any]) -> list[tuple[str, str]]:
+        """What `check` should say about `device` on this backend without refusing it (the
+        cost of a long LED strip), as (key, message) pairs."""
+        return []
+
+    @classmethod
     def check_together(cls, devices: list[DeviceDecl],
                        opts: dict[str, Any]) -> list[tuple[str, str, str]]:
         """Problems between the devices this backend serves (two chips on one bus address),

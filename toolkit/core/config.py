@@ -337,6 +337,8 @@ class _Checker(Report):
         opts = cls.with_defaults(self.backend_options.get(name, {}))
         for key, message in cls.check_device(cfg, opts):
             self.error((*path, key) if key else path, message)
+        for key, message in cls.device_notes(cfg, opts):
+            self.warn((*path, key) if key else path, message)
 
     def check_together(self, devices: list[DeviceConfig]) -> None:
         """Let each backend refuse what its devices cannot do together (one bus address)."""
