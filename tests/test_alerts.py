@@ -284,6 +284,7 @@ def test_a_device_never_seen_since_the_start_is_noticed(
     runtime.close()
 
 
+@pytest.mark.subprocess  # the alerts' clock probe runs timedatectl
 def test_silence_thresholds_are_learned_from_the_log(tmp_path: Path,
                                                      installation: Callable[..., Installation]) -> None:
     from museokit.core.events import Event

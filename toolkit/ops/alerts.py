@@ -231,9 +231,14 @@ class Alerts:
                                     rt.clock.time())
             self.loop.call_soon_threadsafe(self._learned, learned)
         while not self._stop.is_set():
-            health = snapshot(self.state_dir or Path("/"))
-            synced = clock_synced()
-            self.loop.call_soon_threadsafe(self._system, health, synced)
+            try:
+                health = snapshot(self.state_dir or Path("/"))
+                synced = clock_synced()
+            except Exception as exc:  # a broken probe must not end the disk and clock alerts
+                log.warning("alerts: cannot read the disk or clock (%s: %s); trying again in "
+                            "%g s", type(exc).__name__, exc, SYSTEM_EVERY)
+            else:
+                self.loop.call_soon_threadsafe(self._system, health, synced)
             self._stop.wait(SYSTEM_EVERY)
 
     def _learned(self, hours: dict[str, float]) -> None:
