@@ -158,6 +158,7 @@ class SpiStrip(OutputChannel):
         self._next: bytes | None = None
         self._wake = threading.Condition()
         self._closed = False
+        self._sending = False
         self._thread = threading.Thread(target=self._send, name=f"museokit {device_id} strip",
                                         daemon=True)
         self._thread.start()
@@ -177,16 +178,20 @@ class SpiStrip(OutputChannel):
                 if self._next is None:
                     return
                 data, self._next = self._next, None
+                self._sending = True
             try:
                 self.bus.writebytes2(data)
                 self.frames += 1
             except OSError as exc:
                 log.warning("strip write failed: %s", exc)
+            with self._wake:
+                self._sending = False
+                self._wake.notify_all()  # flush() waits for this
 
     def flush(self, timeout: float = 2.0) -> None:
         """Wait until the newest frame has left (tests and shutdown)."""
         with self._wake:
-            self._wake.wait_for(lambda: self._next is None, timeout)
+            self._wake.wait_for(lambda: self._next is None and not self._sending, timeout)
 
     def close(self) -> None:
         super().close()
