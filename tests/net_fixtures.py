@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -197,15 +198,47 @@ class Node:
         self.runtime.close()
 
 
+def forget_session(url: str, client_id: str) -> None:
+    """Drop the broker's persistent session for `client_id` (a clean-session connect).
+
+    Nodes keep their session across disconnects (that is the broker window), so on
+    the session-wide broker a node id would otherwise receive, when a later test
+    starts it, the events queued for it while an earlier test's node was gone.
+    """
+    parts = urlsplit(url)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
+    if parts.username:
+        client.username_pw_set(parts.username, parts.password)
+    client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
+    client.loop_start()
+    wait_for(client.is_connected, what=f"a clean session for {client_id}")
+    client.disconnect()
+    client.loop_stop()
+
+
+def fresh_sessions() -> Callable[[Installation, str], None]:
+    """A test's `forget(inst, url)`: forgets each node's old session the first time only."""
+    forgotten: set[tuple[str, str]] = set()
+
+    def forget(inst: Installation, url: str) -> None:
+        key = (url, f"museokit-{inst.site}-{inst.node}")
+        if key not in forgotten:
+            forgotten.add(key)
+            forget_session(*key)
+    return forget
+
+
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[Callable[..., Node]]:
     """`node(folder, broker_url, node_id=None, **options)` -> a started in-process node."""
     made: list[Node] = []
+    forget = fresh_sessions()
 
     def make(folder: Path, url: str, node_id: str | None = None, **options: Any) -> Node:
         inst, settings = plan(load_installation(folder), node_id, broker=url,
                               state_dir=str(tmp_path / f"state-{node_id}-{len(made)}"), **options)
         assert settings is not None
+        forget(inst, url)
         runtime = Runtime(simulated(inst))
         n = Node(runtime, Link(runtime, settings)).start()
         made.append(n)
@@ -269,8 +302,10 @@ class NodeProcess:
 @needs("subprocess")
 def node_process(tmp_path: Path) -> Iterator[Callable[..., NodeProcess]]:
     made: list[NodeProcess] = []
+    forget = fresh_sessions()
 
     def make(folder: Path, url: str, node_id: str, state_dir: Path | None = None) -> NodeProcess:
+        forget(plan(load_installation(folder), node_id, broker=url)[0], url)
         proc = NodeProcess(folder, url, node_id, state_dir or tmp_path / f"state-{node_id}")
         made.append(proc)
         return proc
