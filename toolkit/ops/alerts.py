@@ -323,6 +323,14 @@ def mqtt_sink(publish: Callable[[str, bytes], Any], site: str, node: str) -> Sin
     return send
 
 
+def dashboard_sink(put: Callable[[tuple[Any, ...]], Any], site: str, node: str) -> Sink:
+    """Hands each alert's payload (both languages) to the dashboard's model, through
+    `put` (its `Handoff.put`); None clears it."""
+    def send(alert_id: str, alert: Alert | None) -> None:
+        put(("alert", site, node, alert_id, alert.payload() if alert else None))
+    return send
+
+
 class Sender:
     """Sends webhook posts and e-mails from its own thread, with retry and back-off.
 
