@@ -1,13 +1,16 @@
 """Alerts: silence and stuck input on the virtual clock over a simulated gallery day; e-mail
 through a real local SMTP server (aiosmtpd), a webhook through a local HTTP server, MQTT on
-a real Mosquitto; each raised once, cleared once, never repeated in a storm."""
+a real Mosquitto; each raised once, cleared once, never repeated in a storm; each kind's
+text and fix in French and English."""
 
 from __future__ import annotations
 
 import json
 import logging
+import string
 import threading
 from collections.abc import Callable, Iterator
+from email.header import decode_header, make_header
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,9 @@ from museokit.core.clock import VirtualClock
 from museokit.core.config import Installation
 from museokit.core.opsconfig import AlertsConfig
 from museokit.core.runtime import Runtime
-from museokit.ops.alerts import Alert, Alerts, Sender, mqtt_sink
+from museokit.ops import alerts as alerts_module
+from museokit.ops.alert_texts import ALERTS, LANGS, render
+from museokit.ops.alerts import Alert, Alerts, Sender, header_text, mqtt_sink
 from tests.net_fixtures import Broker, Observer, free_port, wait_for
 
 DAY = """
@@ -51,13 +56,17 @@ pin = 17
 
 class Recorder:
     def __init__(self) -> None:
-        self.calls: list[tuple[str, str | None]] = []
+        self.calls: list[tuple[str, Alert | None]] = []
 
     def __call__(self, alert_id: str, alert: Alert | None) -> None:
-        self.calls.append((alert_id, alert.text if alert else None))
+        self.calls.append((alert_id, alert))
 
     def of(self, alert_id: str) -> list[str | None]:
-        return [text for i, text in self.calls if i == alert_id]
+        """The English texts sent for `alert_id` (None: cleared)."""
+        return [alert.text if alert else None for i, alert in self.calls if i == alert_id]
+
+    def fr(self, alert_id: str) -> list[str | None]:
+        return [alert.text_fr if alert else None for i, alert in self.calls if i == alert_id]
 
 
 @pytest.fixture
@@ -83,8 +92,10 @@ def test_a_silent_sensor_is_noticed_during_opening_hours_only(day: Any) -> None:
     assert rec.of("silence_pir") == []
     runtime.run_for(3600 * 0.5)           # 13:12: over 3 h since opening
     assert rec.of("silence_pir") == ["pir silent for 3 h during opening hours"]
+    assert rec.fr("silence_pir") == ["« pir » n'a rien signalé depuis 3 h d'ouverture"]
     assert "during opening hours" in alerts.active["silence_pir"].text
     assert alerts.active["silence_pir"].fix
+    assert alerts.active["silence_pir"].fix_fr.startswith("Passez devant « pir »")
     runtime.run_for(3600 * 2)             # still silent: checked every minute, told once
     assert len(rec.of("silence_pir")) == 1
     runtime.simulate("pir", "motion")     # a visitor: it clears by itself
@@ -116,6 +127,7 @@ def test_offline_longer_than_n_minutes_and_a_burst_of_errors(day: Any) -> None:
     assert rec.of("offline_pir") == []
     runtime.run_for(61)
     assert rec.of("offline_pir") == ["motion pir offline for 5 min (cable pulled)"]
+    assert rec.fr("offline_pir") == ["L'appareil « pir » est hors ligne depuis 5 min (cable pulled)"]
     runtime.devices["pir"].set_online(True)
     runtime.run_for(1)
     assert rec.of("offline_pir")[-1] is None
@@ -144,6 +156,92 @@ def test_disk_and_clock_are_raised_and_cleared(day: Any) -> None:
     assert len(rec.of("disk")) == 1 and len(rec.of("clock")) == 1
     alerts._system({"disk_percent": 50.0}, True)
     assert rec.of("disk")[-1] is None and rec.of("clock")[-1] is None
+
+
+#: Values for every alert kind's placeholders, of the types alerts.py gives (a new kind in
+#: ALERTS needs its line here).
+SAMPLES: dict[str, dict[str, Any]] = {
+    "silence": {"device": "pir", "hours": 4.5},
+    "stuck": {"device": "door", "minutes": 10},
+    "offline": {"kind": "button", "device": "start", "minutes": 0.1,
+                "reason": " (node entrance offline)"},
+    "offline_unseen": {"kind": "camera", "device": "cam", "minutes": 5, "reason": ""},
+    "media": {"device": "screen", "error": "cannot open intro.mp4"},
+    "handler_errors": {"count": 5, "window": 60.0, "handler": "on_press",
+                       "error": RuntimeError("bug")},
+    "disk": {"percent": 97.5, "free_gb": 0.4},
+    "clock": {},
+}
+
+
+def test_every_kind_has_its_text_and_fix_in_french_and_english() -> None:
+    assert set(SAMPLES) == set(ALERTS), "each kind needs a sample here, each sample its kind"
+    for kind, values in SAMPLES.items():
+        entry = ALERTS[kind]
+        for template in (*entry.text, *entry.fix):
+            named = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+            assert named <= set(values), f"{kind}: {template!r} names {named - set(values)}"
+        said = render(kind, **values)
+        assert set(said) == set(LANGS) == {"fr", "en"}
+        for lang in LANGS:
+            for words in said[lang]:
+                assert words.strip() and "{" not in words and "}" not in words, (kind, lang, words)
+        for french, english in zip(said["fr"], said["en"], strict=True):
+            assert french != english, f"{kind}: the French is the English ({french!r})"
+    disk = render("disk", **SAMPLES["disk"])
+    assert disk["fr"][0] == "Disque plein à 97,5 % (reste 0,4 Go)"  # French decimals
+    assert disk["en"][0] == "disk 97.5 % full (0.4 GB free)"
+    with pytest.raises(KeyError):
+        render("stuck", device="door")  # a missing value is an error, never a "{minutes}"
+
+
+def test_the_watchers_raise_every_kind_in_both_languages(
+        installation: Callable[..., Installation], monkeypatch: pytest.MonkeyPatch) -> None:
+    kinds: list[str] = []
+
+    def spy(kind: str, /, **values: Any) -> dict[str, tuple[str, str]]:
+        kinds.append(kind)
+        return render(kind, **values)
+    monkeypatch.setattr(alerts_module, "render", spy)
+    inst = installation(DAY)
+    runtime = Runtime(inst, clock=VirtualClock(), backend_override="sim")   # 09:00, closed
+    runtime.start()
+    runtime.devices["pir"].set_online(False)      # never seen: offline_unseen
+    runtime.run_for(1)
+    assert inst.staff.alerts is not None
+    rec = Recorder()
+    alerts = Alerts(runtime, inst.staff.alerts, [rec], system_checks=False)
+    alerts.start()
+    try:
+        runtime.run_for(3600 * 1.5)               # 10:30, open
+        runtime.simulate("door", "press")         # stuck
+        runtime.run_for(11 * 60)
+        runtime.simulate("door", "release")
+        runtime.devices["door"].emit("error", "cannot open bell.wav")  # as a sound does: media
+        runtime.run_for(1)
+
+        def broken(event: Any) -> None:
+            raise RuntimeError("bug in a handler")
+        runtime.subscribe("door.pressed", broken, "broken handler")
+        for _ in range(5):                        # handler_errors (3 within a minute)
+            runtime.simulate("door", "press")
+            runtime.simulate("door", "release")
+            runtime.run_for(1)
+        runtime.devices["door"].set_online(False, "cable pulled")   # offline
+        runtime.run_for(3600 * 2.5)               # 13:10: over 3 h of open silence for pir
+        alerts._system({"disk_percent": 97.0, "disk_free_gb": 0.4}, False)   # disk, clock
+    finally:
+        alerts.close()
+        runtime.close()
+    assert sorted(set(kinds)) == sorted(ALERTS)
+    raised = [alert for _, alert in rec.calls if alert is not None]
+    assert len(raised) == len(ALERTS)
+    for alert in raised:
+        payload = alert.payload()
+        assert set(payload) == {"since", "severity", "text", "fix", "text_fr", "fix_fr"}
+        for key in ("text", "fix", "text_fr", "fix_fr"):
+            assert payload[key].strip() and "{" not in payload[key], (alert.id, key, payload)
+        assert payload["text_fr"] != payload["text"] and payload["fix_fr"] != payload["fix"]
 
 
 # -- sinks: real servers on loopback -------------------------------------------------------
@@ -177,9 +275,9 @@ class Mailbox:
         self.messages: list[Any] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        from email import message_from_bytes
+        from email import message_from_bytes, policy
 
-        self.messages.append(message_from_bytes(envelope.content))
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
 
@@ -192,27 +290,39 @@ def smtp_server(port: int) -> tuple[Any, Mailbox]:
     return controller, box
 
 
-def test_webhook_and_mail_send_once_and_say_when_it_is_over(webhook: Any) -> None:
+def test_webhook_and_mail_send_once_in_french_then_english_and_say_when_it_is_over(
+        webhook: Any) -> None:
     url, received = webhook
     port = free_port()
     controller, box = smtp_server(port)
     try:
         cfg = AlertsConfig(webhook=url, smtp=f"127.0.0.1:{port}", mail_to=("tech@museum.example",))
         sender = Sender(cfg, "Silent test (site/main)")
-        alert = Alert("silence_pir", "pir silent for 6 h during opening hours", "walk past it")
+        alert = Alert.of("silence_pir", "silence", device="pir", hours=6)
         sender("silence_pir", alert)
         wait_for(lambda: len(received) == 1 and len(box.messages) == 1, what="webhook and mail")
-        assert received[0][0] == "Silent test (site/main): pir silent for 6 h during opening hours"
-        assert "walk past it" in received[0][1]
+        title = str(make_header(decode_header(received[0][0])))  # RFC 2047, as ntfy decodes it
+        assert title == "Silent test (site/main): « pir » n'a rien signalé depuis 6 h d'ouverture"
         mail = box.messages[0]
+        assert mail["Subject"] == title
         assert mail["To"] == "tech@museum.example" and mail["X-Museokit-Alert"] == "silence_pir"
-        assert "walk past it" in mail.get_payload()
+        for body in (received[0][1], mail.get_content().replace("\r\n", "\n")):
+            french = body.index("« pir » n'a rien signalé depuis 6 h d'ouverture\n"
+                                "Solution : Passez devant « pir » ou appuyez dessus")
+            english = body.index("pir silent for 6 h during opening hours\n"
+                                 "Fix: walk past or press pir")
+            assert french < english, body
         sender("silence_pir", None)
         wait_for(lambda: len(received) == 2 and len(box.messages) == 2, what="the all-clear")
-        assert "resolved" in received[1][0]
+        over = "Silent test (site/main): résolu / resolved — silence_pir"
+        assert str(make_header(decode_header(received[1][0]))) == over
+        assert box.messages[1]["Subject"] == over
+        assert received[1][1].index("terminée") < received[1][1].index("is over")
         sender.close()
     finally:
         controller.stop()
+    assert header_text("plain ASCII: as is") == "plain ASCII: as is"
+    assert header_text("é").isascii()
 
 
 def test_an_unreachable_smtp_server_is_one_line_with_back_off(caplog: Any) -> None:
@@ -220,7 +330,7 @@ def test_an_unreachable_smtp_server_is_one_line_with_back_off(caplog: Any) -> No
     cfg = AlertsConfig(smtp=f"127.0.0.1:{port}", mail_to=("tech@museum.example",))
     with caplog.at_level(logging.WARNING, logger="museokit.alerts"):
         sender = Sender(cfg, "piece", first_delay=0.05, max_delay=0.4)
-        sender("disk", Alert("disk", "disk 97 % full", "delete old logs"))
+        sender("disk", Alert.of("disk", "disk", percent=97, free_gb=0.4))
         wait_for(lambda: sender.failures >= 4, what="a few tries")
         lines = [r.getMessage() for r in caplog.records if r.name == "museokit.alerts"]
         assert len(lines) == 1, lines
@@ -248,11 +358,15 @@ def test_mqtt_alert_is_retained_while_active_and_cleared_by_an_empty_message(
     try:
         sink = mqtt_sink(lambda t, p: client.publish(t, p, qos=1, retain=True), "site", "main")
         topic = "museokit/site/main/alert/disk"
-        sink("disk", Alert("disk", "disk 97 % full", "delete old logs", "critical", 1.0))
+        sink("disk", Alert.of("disk", "disk", 1.0, percent=97, free_gb=0.4))
         late = Observer(broker.port, ["museokit/site/main/alert/#"])  # joins afterwards
         wait_for(lambda: late.last(topic), what="the retained alert")
         assert json.loads(late.last(topic) or b"") == {
-            "since": 1.0, "severity": "critical", "text": "disk 97 % full", "fix": "delete old logs"}
+            "since": 1.0, "severity": "critical", "text": "disk 97 % full (0.4 GB free)",
+            "fix": "download and delete old logs from the dashboard, or use a larger SD card",
+            "text_fr": "Disque plein à 97 % (reste 0,4 Go)",
+            "fix_fr": "Téléchargez puis supprimez les anciens journaux depuis le tableau de bord, "
+                      "ou utilisez une carte SD plus grande"}
         assert late.messages[0][2] is True  # retained
         sink("disk", None)
         wait_for(lambda: late.last(topic) == b"", what="the clearing message")
@@ -280,6 +394,8 @@ def test_a_device_never_seen_since_the_start_is_noticed(
     alerts.start()
     runtime.run_for(5 * 60 + 1)
     assert rec.of("offline_pir") == ["motion pir offline for 5 min (not seen since the start)"]
+    assert rec.fr("offline_pir") == ["L'appareil « pir » est hors ligne depuis 5 min (jamais vu "
+                                     "depuis le démarrage)"]
     alerts.close()
     runtime.close()
 

@@ -259,15 +259,13 @@ def start_services(runtime: Runtime, link: Any, state_dir: Path, log_file: Path 
     else:
         dashboard = None
     if inst.staff.alerts is not None:
-        from museokit.ops.alerts import Alerts, Sender, Sink, mqtt_sink
+        from museokit.ops.alerts import Alerts, Sender, Sink, dashboard_sink, mqtt_sink
 
         sinks: list[Sink] = []
         if link:
             sinks.append(mqtt_sink(link.publish, inst.site, inst.node))
         if dashboard is not None:
-            handoff = dashboard.handoff
-            sinks.append(lambda i, a: handoff.put(("alert", inst.site, inst.node, i,
-                                                   a.payload() if a else None)))
+            sinks.append(dashboard_sink(dashboard.handoff.put, inst.site, inst.node))
         cfg = inst.staff.alerts
         if cfg.webhook or cfg.smtp:
             sender = Sender(cfg, f"{inst.name} ({inst.site}/{inst.node})")

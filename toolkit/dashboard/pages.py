@@ -1,7 +1,8 @@
 """The dashboard's pages as plain HTML: every name, note and message goes through `esc`.
 
 French and English: staff read it. The language comes from `?lang=`, then a cookie,
-then the browser's Accept-Language.
+then the browser's Accept-Language; alerts are shown in it too (their payload carries
+both languages, docs/design.md).
 """
 
 from __future__ import annotations
@@ -163,9 +164,16 @@ def node_card(t: dict[str, str], site: SiteView, node: NodeView, can_test: bool,
             f'{health_line(t, node)}<ul>{rows}</ul></section>')
 
 
-def alerts_card(t: dict[str, str], sites: list[SiteView]) -> str:
+def said(alert: dict[str, Any], key: str, lang: str) -> str:
+    """An alert's `text` or `fix` in `lang` (`text_fr`, …); English (`text`) for English, or
+    when the payload has no such key (a node from before alerts were bilingual)."""
+    return str(alert.get(f"{key}_{lang}") or alert.get(key, ""))
+
+
+def alerts_card(t: dict[str, str], lang: str, sites: list[SiteView]) -> str:
     items = "".join(f'<li class="alert {esc(a.get("severity", "warning"))}"><b>{esc(s.id)}/'
-                    f'{esc(key)}</b> {esc(a.get("text", ""))}<br><i>{esc(a.get("fix", ""))}</i></li>'
+                    f'{esc(key)}</b> {esc(said(a, "text", lang))}<br>'
+                    f'<i>{esc(said(a, "fix", lang))}</i></li>'
                     for s in sites for key, a in sorted(s.alerts.items()) if isinstance(a, dict))
     return (f'<section class="card" id="alerts"><h2>{esc(t["alerts"])}</h2>'
             f'<ul>{items or "<li>" + esc(t["none"]) + "</li>"}</ul></section>')
@@ -225,7 +233,7 @@ def overview(t: dict[str, str], lang: str, model: Model, *, name: str, user: str
                       f'<select name="device">{opts}</select><input type="file" name="photo" '
                       f'accept="image/jpeg,image/png" capture="environment">'
                       f'<button>{esc(t["photo"])}</button></form></section>')
-    body = (f'{banner}{alerts_card(t, list(model.sites.values()))}{nodes}{info}'
+    body = (f'{banner}{alerts_card(t, lang, list(model.sites.values()))}{nodes}{info}'
             f'<section class="card"><h2>{esc(t["errors"])}</h2><ul id="errors">'
             f'{errors or "<li>" + esc(t["none"]) + "</li>"}</ul></section>{staff}{notes_form}{tech}')
     return layout(t, lang, name, body, user=user, role=role, csrf=csrf)
@@ -266,11 +274,11 @@ def fleet(t: dict[str, str], lang: str, model: Model, *, user: str, role: str, c
             '</span> '
             f'<span class="kind">{len(n.devices)}</span></li>'
             for n in sorted(s.nodes.values(), key=lambda n: n.id))
-        alerts = "".join(f'<li class="alert">{esc(k)}: {esc(a.get("text", ""))}</li>'
+        alerts = "".join(f'<li class="alert">{esc(k)}: {esc(said(a, "text", lang))}</li>'
                          for k, a in sorted(s.alerts.items()) if isinstance(a, dict))
         unreachable = "" if s.reachable else f' — {esc(t["unreachable"])}'
         cards.append(f'<section class="card site {"up" if up == len(s.nodes) else "down"}" '
                      f'data-site="{esc(s.id)}"><h2>{esc(s.id)} <small>{up}/{len(s.nodes)} '
                      f'{esc(t["nodes"])}{unreachable}</small></h2><ul>{nodes}</ul><ul>{alerts}</ul></section>')
-    body = alerts_card(t, list(model.sites.values())) + "".join(cards)
+    body = alerts_card(t, lang, list(model.sites.values())) + "".join(cards)
     return layout(t, lang, t["fleet"], body, user=user, role=role, csrf=csrf)

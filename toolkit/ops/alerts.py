@@ -12,14 +12,17 @@ Watched on the installation's loop, on its clock (so a simulated day tests them)
 - disk nearly full (`disk_percent`) and a clock not synced, checked off the loop.
 
 An alert is raised once while its condition lasts (sent again only after
-`resend_minutes`) and cleared once when it ends. Sinks: the dashboard, MQTT
+`resend_minutes`) and cleared once when it ends. Its text and fix are in French and
+English, from the one table in `ops/alert_texts.py`. Sinks: the dashboard, MQTT
 (`…/alert/<id>` retained while active, an empty retained message clears it),
-an ntfy-compatible webhook and e-mail; the last two send from a thread that
-retries with back-off, so an unreachable server costs one log line, not the loop.
+an ntfy-compatible webhook and e-mail (French first, then English); the last two send
+from a thread that retries with back-off, so an unreachable server costs one log line,
+not the loop.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
@@ -37,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from museokit.core.events import Event
 from museokit.core.opsconfig import AlertsConfig
 from museokit.core.schedule import Schedule
+from museokit.ops.alert_texts import ALERTS, WORDS, fill, render
 
 if TYPE_CHECKING:
     from museokit.core.loop import Timer
@@ -51,14 +55,26 @@ SYSTEM_EVERY = 300.0
 
 @dataclass(frozen=True)
 class Alert:
+    """`text` and `fix` in English (as before French was added), `text_fr` and `fix_fr`."""
+
     id: str
     text: str
     fix: str
+    text_fr: str
+    fix_fr: str
     severity: str = "warning"
     since: float = 0.0
 
+    @classmethod
+    def of(cls, alert_id: str, kind: str, since: float = 0.0, /, **values: Any) -> Alert:
+        """An alert of a kind in `alert_texts.ALERTS`, its placeholders filled from `values`."""
+        said = render(kind, **values)
+        (text, fix), (text_fr, fix_fr) = said["en"], said["fr"]
+        return cls(alert_id, text, fix, text_fr, fix_fr, ALERTS[kind].severity, since)
+
     def payload(self) -> dict[str, Any]:
-        return {"since": self.since, "severity": self.severity, "text": self.text, "fix": self.fix}
+        return {"since": self.since, "severity": self.severity, "text": self.text, "fix": self.fix,
+                "text_fr": self.text_fr, "fix_fr": self.fix_fr}
 
 
 Sink = Callable[[str, Alert | None], None]
@@ -91,16 +107,18 @@ class Alerts:
         self._thread: threading.Thread | None = None
 
     # -- raising and clearing (loop thread) ----------------------------------------------
-    def raise_(self, alert_id: str, text: str, fix: str, severity: str = "warning") -> None:
+    def raise_(self, alert_id: str, kind: str, /, **values: Any) -> None:
+        """Raise `alert_id`, an alert of `kind` (`alert_texts.ALERTS`) whose placeholders
+        `values` fill."""
         now = self.runtime.clock.time()
         if (alert_id in self.active
                 and now - self._last_sent.get(alert_id, now) < self.cfg.resend_minutes * 60):
             return  # still active and already told: no storm
-        alert = self.active.get(alert_id) or Alert(alert_id, text, fix, severity, now)
+        alert = self.active.get(alert_id) or Alert.of(alert_id, kind, now, **values)
         self.active[alert_id] = alert
         self._last_sent[alert_id] = now
         self.raised += 1
-        log.warning("alert %s: %s — %s", alert_id, text, fix)
+        log.warning("alert %s: %s — %s", alert_id, alert.text, alert.fix)
         self._tell(alert_id, alert)
 
     def clear(self, alert_id: str) -> None:
@@ -125,7 +143,7 @@ class Alerts:
             self._last_input[silent] = now
         for dev_id, device in rt.devices.items():
             if not device.is_online:  # a node that never comes up is noticed too
-                self._offline(dev_id, "not seen since the start")
+                self._offline(dev_id, None)
         self._subs.append(rt.bus.tap(self._on_event, name="alerts"))
         rt.bus.stats.error_listeners.append(self._on_error)
         self._timers["check"] = self.loop.call_every(CHECK_EVERY, self._check_silence,
@@ -163,8 +181,7 @@ class Alerts:
         if name == "pressed":
             minutes = self.cfg.stuck_minutes
             self._later(f"stuck_{dev}", minutes * 60, lambda: self.raise_(
-                f"stuck_{dev}", f"{dev} held down for {minutes:g} min",
-                f"free the {dev} button (jammed or taped down?), or check its wiring"))
+                f"stuck_{dev}", "stuck", device=dev, minutes=minutes))
         elif name == "released":
             self._cancel(f"stuck_{dev}")
             self.clear(f"stuck_{dev}")
@@ -174,21 +191,19 @@ class Alerts:
             self._cancel(f"offline_{dev}")
             self.clear(f"offline_{dev}")
         elif name == "error" and dev in self.runtime.devices:
-            self.raise_(f"media_{dev}", f"{dev} could not play: {event.value}",
-                        f"`museokit check` the installation; is the file on the {dev} device's "
-                        "disk and readable?")
+            self.raise_(f"media_{dev}", "media", device=dev, error=event.value)
         elif name == "started":
             self.clear(f"media_{dev}")
 
-    def _offline(self, dev: str, why: str) -> None:
+    def _offline(self, dev: str, why: str | None) -> None:
+        """`why`: the offline event's reason ("" if none); None: not seen since the start."""
         device = self.runtime.devices.get(dev)
         kind = device.kind if device is not None else "device"
         minutes = self.cfg.offline_minutes
         reason = f" ({why})" if why else ""
         self._later(f"offline_{dev}", minutes * 60, lambda: self.raise_(
-            f"offline_{dev}", f"{kind} {dev} offline for {minutes:g} min{reason}",
-            "check its power and cable (or its node's network); `museokit service status` "
-            "on that node", "critical"))
+            f"offline_{dev}", "offline_unseen" if why is None else "offline", kind=kind,
+            device=dev, minutes=minutes, reason=reason))
 
     def _on_error(self, name: str, what: str, exc: BaseException) -> None:
         now = self.runtime.clock.monotonic()
@@ -197,10 +212,8 @@ class Alerts:
         while self._errors and self._errors[0] < now - window:
             self._errors.popleft()
         if len(self._errors) >= self.cfg.error_burst:
-            self.raise_("handler_errors", f"{len(self._errors)} handler errors within "
-                        f"{window:g} s (last: {name}: {exc})",
-                        "read `museokit service logs`; the failing handler is named there",
-                        "critical")
+            self.raise_("handler_errors", "handler_errors", count=len(self._errors),
+                        window=window, handler=name, error=exc)
         self._later("errors_quiet", window, lambda: self.clear("handler_errors"))
 
     def _check_silence(self) -> None:
@@ -215,9 +228,7 @@ class Alerts:
         now = rt.clock.monotonic()
         for dev, hours in self.silence.items():
             if now - self._last_input[dev] >= hours * 3600:
-                self.raise_(f"silence_{dev}", f"{dev} silent for {hours:g} h during opening hours",
-                            f"walk past or press {dev}: if nothing shows on the dashboard, check "
-                            "its wiring and that nothing blocks it")
+                self.raise_(f"silence_{dev}", "silence", device=dev, hours=hours)
 
     # -- disk and clock, off the loop --------------------------------------------------
     def _system_loop(self) -> None:
@@ -252,14 +263,11 @@ class Alerts:
     def _system(self, health: dict[str, Any], synced: bool | None) -> None:
         disk = health.get("disk_percent")
         if disk is not None and disk >= self.cfg.disk_percent:
-            self.raise_("disk", f"disk {disk:g} % full ({health.get('disk_free_gb')} GB free)",
-                        "download and delete old logs from the dashboard, or use a larger SD card",
-                        "critical")
+            self.raise_("disk", "disk", percent=disk, free_gb=health.get("disk_free_gb"))
         elif disk is not None:
             self.clear("disk")
         if synced is False:
-            self.raise_("clock", "the clock is not synced: opening hours and logs may be off",
-                        "connect the Pi to a network with NTP, then `sudo timedatectl set-ntp true`")
+            self.raise_("clock", "clock")
         elif synced:
             self.clear("clock")
 
@@ -315,8 +323,19 @@ def mqtt_sink(publish: Callable[[str, bytes], Any], site: str, node: str) -> Sin
     return send
 
 
+def dashboard_sink(put: Callable[[tuple[Any, ...]], Any], site: str, node: str) -> Sink:
+    """Hands each alert's payload (both languages) to the dashboard's model, through
+    `put` (its `Handoff.put`); None clears it."""
+    def send(alert_id: str, alert: Alert | None) -> None:
+        put(("alert", site, node, alert_id, alert.payload() if alert else None))
+    return send
+
+
 class Sender:
     """Sends webhook posts and e-mails from its own thread, with retry and back-off.
+
+    The title (the e-mail's subject) is the French text; the body has the French text and
+    fix, then the English ones.
 
     An unreachable target costs one log line when it first fails (and one when it comes
     back); meanwhile messages wait (at most `limit`, the oldest dropped) and the wait
@@ -338,11 +357,14 @@ class Sender:
 
     def __call__(self, alert_id: str, alert: Alert | None) -> None:
         if alert is None:
-            title = f"{self.where}: resolved / résolu — {alert_id}"
-            body = f"{alert_id} is over."
+            title = f"{self.where}: {fill(WORDS['resolved'], 'fr')} / " \
+                    f"{fill(WORDS['resolved'], 'en')} — {alert_id}"
+            body = f"{fill(WORDS['over'], 'fr', id=alert_id)}\n\n" \
+                   f"{fill(WORDS['over'], 'en', id=alert_id)}\n"
         else:
-            title = f"{self.where}: {alert.text}"
-            body = f"{alert.text}\n\nFix / solution: {alert.fix}\n"
+            title = f"{self.where}: {alert.text_fr}"
+            body = (f"{alert.text_fr}\n{fill(WORDS['fix'], 'fr', fix=alert.fix_fr)}\n\n"
+                    f"{alert.text}\n{fill(WORDS['fix'], 'en', fix=alert.fix)}\n")
         try:
             self._queue.put_nowait((alert_id, title, body))
         except queue.Full:
@@ -387,7 +409,7 @@ class Sender:
         if self.cfg.webhook:
             request = urllib.request.Request(
                 self.cfg.webhook, data=body.encode(), method="POST",
-                headers={"Title": title.encode("ascii", "replace").decode(), "Tags": "museokit",
+                headers={"Title": header_text(title), "Tags": "museokit",
                          "Content-Type": "text/plain; charset=utf-8"})
             with urllib.request.urlopen(request, timeout=10) as response:
                 response.read()
@@ -402,3 +424,11 @@ class Sender:
             with smtplib.SMTP(host, int(port or 25), timeout=10) as smtp:
                 smtp.send_message(msg)
 
+
+
+def header_text(text: str) -> str:
+    """`text` for an HTTP header: as is if ASCII, else one RFC 2047 encoded word (ntfy
+    decodes it, so a French title keeps its accents)."""
+    if text.isascii():
+        return text
+    return f"=?utf-8?b?{base64.b64encode(text.encode()).decode()}?="
