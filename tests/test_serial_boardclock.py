@@ -77,3 +77,16 @@ def test_a_reset_without_a_greeting_is_seen_from_the_counter() -> None:
     clock.sample(200, BASE + 120.001)  # the counter went from 99 s back to 0.2 s
     assert clock.resets == 1
     assert clock.event(700, BASE + 121) == pytest.approx(BASE + 120.5, abs=0.002)
+
+
+def test_the_greeting_after_a_reset_bounds_the_new_mapping_at_once() -> None:
+    """The link samples `hello 0` as board time 0: the first press after the reboot, read
+    late, is already stamped near its edge, and after the last stamp before the reset."""
+    clock = BoardClock()
+    clock.sample(50_000, BASE + 50.001)
+    before = clock.event(50_100, BASE + 50.2)
+    clock.reset()
+    clock.sample(0, BASE + 60.004)  # greeted 4 ms after booting at BASE + 60
+    at = clock.event(800, BASE + 61.8)  # pressed at 0.8 s, read a second late
+    assert at == pytest.approx(BASE + 60.8, abs=0.005)
+    assert at > before

@@ -204,7 +204,8 @@ class BoardLink:
         if greeting.protocol != PROTOCOL_VERSION:
             why = (f"firmware {greeting.firmware} on {found.port} speaks protocol version "
                    f"{greeting.protocol}; this museokit speaks version {PROTOCOL_VERSION} — "
-                   "flash firmware/ from this museokit (or update museokit); refused")
+                   "flash firmware/ from this museokit (firmware/README.md: avrdude for an "
+                   "Uno/Nano, mpremote for a Pico/ESP32) or update museokit; refused")
             if self._reason != why:
                 log.error("serial: board %s: %s", self.name, why)
             self._set_offline(why)
@@ -309,7 +310,10 @@ class BoardLink:
             if pin is not None:
                 pin.deliver(message.value, at)
         elif isinstance(message, Greeting) and message.n == 0:
+            # A new mapping: a greeting after boot leaves at board time >= 0, so 0 is a safe
+            # first bound; stamps carry on from the last one, never back.
             self.clock.reset()
+            self.clock.sample(0, arrival)
             log.warning("serial: board %s reset; configuring it again", self.name)
             self._set_offline("board reset")
             self._configure(message)
