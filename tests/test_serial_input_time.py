@@ -1,4 +1,5 @@
-"""A board's presses are timed on the board: the Arduino sketch in simavr sees short presses,
+"""A board's presses are timed on the board: the Arduino sketch in simavr (and the MicroPython
+firmware on CPython) sees short presses,
 a double click, a hold and a long press while a handler holds the host's loop for 1 s at
 every first press, and the host reports what the board saw, not when it got round to it.
 
@@ -16,14 +17,14 @@ import pytest
 from museokit.core.events import Event
 from tests.conftest import device
 from tests.live import Live
-from tests.simboard import SimAvrBoard
+from tests.simboard import BOARDS, FAMILIES, _ProcessBoard
 from tests.test_serial_simavr import BOARD, on_a_board, plug
 
 BLOCK = 1.0
 DOOR = device("door", "button", f'board = "{BOARD}"\npin = "D2"')
 
 
-def _visit(uno: SimAvrBoard, blocking: threading.Event, steps: list[tuple[int, float]]) -> None:
+def _visit(uno: _ProcessBoard, blocking: threading.Event, steps: list[tuple[int, float]]) -> None:
     """Drive D2 (0: pressed, the pin pulled low) and wait each step's time; the loop is
     blocked for 1 s by the first `pressed`."""
     blocking.set()
@@ -32,9 +33,9 @@ def _visit(uno: SimAvrBoard, blocking: threading.Event, steps: list[tuple[int, f
         time.sleep(pause)
 
 
-@pytest.mark.simavr
-def test_presses_of_every_kind_survive_a_blocked_loop(tmp_path, installation) -> None:
-    with plug(SimAvrBoard(board_id=BOARD), tmp_path / "ttyACM-door") as uno, \
+@pytest.mark.parametrize("family", FAMILIES)
+def test_presses_of_every_kind_survive_a_blocked_loop(tmp_path, installation, family) -> None:
+    with plug(BOARDS[family](board_id=BOARD), tmp_path / "ttyACM-door") as uno, \
             Live(installation(on_a_board(tmp_path, DOOR))) as run:
         assert run.runtime.devices["door"].is_online
         blocking = threading.Event()
