@@ -233,3 +233,35 @@ def test_reset_mid_session_greets_again_and_forgets_the_configuration(link: Link
     assert link.board.level("D13") == 0
     assert w.ask("in D2 up 20") == "ok 5 0"            # still held; D3 was left alone
     assert w.ask("in D3 up 20") == "ok 6 1"
+
+
+def test_micropython_times_are_32_bit_across_its_ticks_wrap(monkeypatch) -> None:
+    """MicroPython's ticks_ms wraps at 2**30 (~12 days); `<ms>` on the wire is 32-bit
+    (PROTOCOL.md 4.2), so the firmware counts on across the wrap instead of going back."""
+    import importlib.util
+    import sys
+
+    from tests.conftest import REPO
+
+    def load(name: str, path):  # beside the real museokit package, not instead of it
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        monkeypatch.setitem(sys.modules, name, module)
+        spec.loader.exec_module(module)
+        return module
+
+    machine = load("machine", REPO / "tests/mpy_shims/machine.py")
+    monkeypatch.setattr(machine, "_T0", time.monotonic() - (2**30 - 150) / 1000)
+    firmware = load("museokit_mpy_firmware", REPO / "firmware/micropython/museokit.py")
+    lines: list[bytes] = []
+    board = firmware.Firmware(lines.append, "3FA29C01")
+    board.feed(b"hb 100\n")
+    beats: list[int] = []
+    deadline = time.monotonic() + 2
+    while len(beats) < 4 and time.monotonic() < deadline:
+        board.poll()
+        beats = [int(line.split()[2]) for line in lines if line.startswith(b"hb ")]
+        time.sleep(0.01)
+    assert machine.ticks_ms() < 1000  # the ticks wrapped meanwhile
+    assert len(beats) == 4 and beats == sorted(beats) and beats[-1] < 1000, beats

@@ -91,6 +91,9 @@ class Firmware:
         self.strict = False
         self.hb_ms = 1000
         self.hb_last = ticks_ms()
+        # <ms> on the wire is 32-bit (PROTOCOL.md 4.2), MicroPython's ticks wrap at 2**30
+        # (~12 days): ms_base is the 32-bit count at tick ms_ref, moved on every poll.
+        self.ms_ref, self.ms_base = self.hb_last, 0
         self.n = 0
         self.greet()
 
@@ -432,17 +435,23 @@ class Firmware:
         else:
             self.queue.append((ms, name, value))
 
+    def millis(self, t):
+        """Tick `t` (near the last poll's) as the 32-bit ms count since the firmware began."""
+        return (self.ms_base + ticks_diff(t, self.ms_ref)) & 0xFFFFFFFF
+
     def poll(self):
         now = ticks_ms()
+        self.ms_base, self.ms_ref = self.millis(now), now
         for slot in set(self.slots.values()):
             self.poll_slot(slot, now)
         for ms, name, value in self.queue:
-            self.unsolicited("ev %d %d %s %d" % (self.n, ms, name, value))
+            self.unsolicited("ev %d %d %s %d" % (self.n, self.millis(ms), name, value))
         self.queue = []
         if self.hb_ms and ticks_diff(now, self.hb_last) >= self.hb_ms:
             self.hb_last = now
             s = self.stats
-            self.unsolicited("hb %d %d %d %d" % (self.n, now, s["badsum"] + s["long"] + s["junk"], s["lost"]))
+            dropped = s["badsum"] + s["long"] + s["junk"]
+            self.unsolicited("hb %d %d %d %d" % (self.n, self.millis(now), dropped, s["lost"]))
 
     def poll_slot(self, slot, now):
         if slot.role == "in":

@@ -242,6 +242,32 @@ static void test_debounced_input_events() {
     CHECK_EQ(take(), line("ev 3 155 A1 1"));
 }
 
+/* <ms> is the edge (PROTOCOL.md 4.2), whatever came after it: the counter wrapping during
+ * the debounce, or a busy link holding the event back. The host times the press by it. */
+static void test_event_time_is_the_edge() {
+    boot();
+    board.now = 0xFFFFFFF0u;  /* 16 ms before millis() wraps, ~49.7 days after boot */
+    board.level[2] = 1;
+    CHECK_EQ(ask("hb 0"), line("ok 0"));
+    CHECK_EQ(ask("in D2 up 20"), line("ok 0 1"));
+    tick(2);
+    board.level[2] = 0;
+    tick(1);             /* pressed, seen at 2^32 - 13 */
+    tick(10);
+    CHECK_EQ(take(), std::string(""));
+    tick(20);            /* confirmed after the wrap, timed before it */
+    CHECK_EQ(take(), line("ev 1 4294967283 D2 0"));
+    board.tx_room = 0;   /* the link is busy: the release waits in the queue */
+    board.level[2] = 1;  /* released at 40 (after the wrap) */
+    tick(23);
+    tick(25);
+    tick(100);
+    CHECK_EQ(take(), std::string(""));
+    board.tx_room = 63;
+    tick(1);
+    CHECK_EQ(take(), line("ev 2 40 D2 1"));
+}
+
 static void test_analog_threshold() {
     boot();
     board.analog[14] = 500;
@@ -320,6 +346,7 @@ int main() {
     test_pixels();
     test_longest_pixel_line();
     test_debounced_input_events();
+    test_event_time_is_the_edge();
     test_analog_threshold();
     test_distance();
     test_queue_heartbeat_and_room();

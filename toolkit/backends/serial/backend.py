@@ -73,8 +73,9 @@ class SerialInput(InputChannel):
         # Threshold 0: every ping is reported (PROTOCOL.md 3.2), for the device's smoothing.
         return ("dist", self.pin, self.params["echo"], max(30, interval), 0)
 
-    def deliver(self, raw: str) -> None:
-        """A raw value from the board, converted to the signal's type, to the loop thread."""
+    def deliver(self, raw: str, at: float | None = None) -> None:
+        """A raw value from the board, converted to the signal's type, to the loop thread;
+        `at`: when the board saw it (an event), on the loop's clock, else None (now)."""
         value: Any
         if self.signal == "digital":
             level = raw == "1"
@@ -83,11 +84,11 @@ class SerialInput(InputChannel):
             value = min(1.0, int(raw) / 1023)
         else:
             value = None if int(raw) == 0 else int(raw) / 10  # mm -> cm; 0: no echo
-        self.owner.loop.call_soon_threadsafe(self._arrive, value)
+        self.owner.loop.call_soon_threadsafe(self._arrive, value, at)
 
-    def _arrive(self, value: Any) -> None:
+    def _arrive(self, value: Any, at: float | None) -> None:
         self.value = value
-        self.sink(value)
+        self.sink(value, at)
 
 
 class SerialOutput(OutputChannel):

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from museokit.backends.serial.boardclock import BoardClock
 from museokit.backends.serial.ports import BoardFinder, Found, close_port
 from museokit.backends.serial.protocol import (
     PROTOCOL_VERSION,
@@ -82,8 +83,9 @@ class Pin(Protocol):
 
 
 class InputPin(Pin, Protocol):
-    def deliver(self, raw: str) -> None:
-        """A raw value from the board (event, configure or `get` reply); any thread."""
+    def deliver(self, raw: str, at: float | None = None) -> None:
+        """A raw value from the board (event, configure or `get` reply); any thread. `at`:
+        for an event, when the board saw the edge, on the loop's clock."""
 
 
 class OutputPin(Pin, Protocol):
@@ -124,6 +126,7 @@ class BoardLink:
         self.options = options
         self._availability = on_availability
         self.counters = Counters()
+        self.clock = BoardClock()  # the board's millis() on the loop's clock
         self._dropped = RateLimitedLog(log, f"serial lines dropped by board {name}")
         self.port: str | None = None
         self.greeting: Greeting | None = None
@@ -201,7 +204,8 @@ class BoardLink:
         if greeting.protocol != PROTOCOL_VERSION:
             why = (f"firmware {greeting.firmware} on {found.port} speaks protocol version "
                    f"{greeting.protocol}; this museokit speaks version {PROTOCOL_VERSION} — "
-                   "flash firmware/ from this museokit (or update museokit); refused")
+                   "flash firmware/ from this museokit (firmware/README.md: avrdude for an "
+                   "Uno/Nano, mpremote for a Pico/ESP32) or update museokit; refused")
             if self._reason != why:
                 log.error("serial: board %s: %s", self.name, why)
             self._set_offline(why)
@@ -210,6 +214,7 @@ class BoardLink:
         with self._lock:
             self._conn = found.conn
         self.port, self.greeting = found.port, greeting
+        self.clock.reset()  # a new session: maybe another boot of the board
         self.connects += 1
         log.info("serial: board %s found on %s (%s)", self.name, found.port, greeting.firmware)
         self._configure(greeting)
@@ -226,10 +231,11 @@ class BoardLink:
             now = time.monotonic()
             if data:
                 last_rx = now
+                arrival = self.loop.clock.monotonic()  # on the clock input edges are stamped in
                 for line in framer.feed(data):
                     message = parse(line, self.counters)
                     if message is not None:
-                        self._handle(message)
+                        self._handle(message, arrival)
                 if self.counters.total() != dropped:
                     self._dropped(logging.WARNING, "serial: board %s: %d garbled lines dropped "
                                   "(%s since start) — check the cable, its length and the baud "
@@ -290,17 +296,24 @@ class BoardLink:
         for device_id in self.device_ids:
             self._availability(device_id, False, f"board {self.name}: {reason}")
 
-    def _handle(self, message: Message) -> None:
+    def _handle(self, message: Message, arrival: float) -> None:
         if isinstance(message, Reply):
             self._on_reply(message)
         elif isinstance(message, BoardEvent | Heartbeat):
             if not self._fresh(message.n):
                 return
-            if isinstance(message, BoardEvent):
-                pin = self.inputs.get(message.pin)
-                if pin is not None:
-                    pin.deliver(message.value)
+            if isinstance(message, Heartbeat):
+                self.clock.sample(message.ms, arrival)
+                return
+            at = self.clock.event(message.ms, arrival)
+            pin = self.inputs.get(message.pin)
+            if pin is not None:
+                pin.deliver(message.value, at)
         elif isinstance(message, Greeting) and message.n == 0:
+            # A new mapping: a greeting after boot leaves at board time >= 0, so 0 is a safe
+            # first bound; stamps carry on from the last one, never back.
+            self.clock.reset()
+            self.clock.sample(0, arrival)
             log.warning("serial: board %s reset; configuring it again", self.name)
             self._set_offline("board reset")
             self._configure(message)
