@@ -16,18 +16,21 @@ AUTOSAVE + 1 s before a broker kill -9 and missing at the lead is counted apart 
 broker acked it, then died before saving it: the documented window in net/broker.py).
 
 Faults, cycled every --every seconds: broker restart (SIGTERM, start), broker kill -9,
-entrance kill -9, gallery (lead) kill -9, the entrance's state disk (a small tmpfs) filled
-then freed. A killed node is started again by the supervisor. Recovery time: until a press
-made after the fault is seen at the lead.
+entrance kill -9, a handler on the lead raising on every press for 20 s (a behaviour.py
+added to a temporary copy of two-rooms), gallery (lead) kill -9, the entrance's state disk
+(a small tmpfs) filled then freed. A killed node is started again by the supervisor.
+Recovery time: from the fault's cause taken away until a press made after it is seen at
+the lead.
 
-Not covered here (yet): the object-plinth Uno in simavr, the video-file camera, a handler
-that raises. Each minute one line; at the end a report.
+Not covered here (yet): the object-plinth Uno in simavr, the video-file camera.
+Each minute one line; at the end a report.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -46,6 +49,20 @@ sys.path.insert(0, str(REPO))
 from museokit.net.broker import mosquitto_command, write_config  # noqa: E402
 
 TWO_ROOMS = REPO / "installations" / "two-rooms"
+#: Added to a copy of two-rooms: the lead's handler raises while the soak's flag file exists.
+BEHAVIOUR = """\
+from pathlib import Path
+
+from museokit import on
+
+FLAG = Path({flag!r})
+
+
+@on("start.pressed")
+def chaos(event):
+    if FLAG.exists():
+        raise RuntimeError("soak: the handler raises on purpose")
+"""
 MUSEOKIT = str(Path(sys.executable).with_name("museokit"))
 PREFIX = "museokit/two_rooms"
 AUTOSAVE = 5
@@ -167,7 +184,11 @@ class Soak:
         self.disk = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={DISK_MB}m", "tmpfs",
                                     str(self.state["entrance"])], capture_output=True).returncode == 0
         url = f"mqtt://127.0.0.1:{self.port}"
-        self.nodes = {n: Proc(n, [MUSEOKIT, "run", str(TWO_ROOMS), "--backend", "sim", "--node", n,
+        self.flag = self.tmp / "raise"
+        piece = self.tmp / "two-rooms"
+        shutil.copytree(TWO_ROOMS, piece)
+        (piece / "behaviour.py").write_text(BEHAVIOUR.format(flag=str(self.flag)))
+        self.nodes = {n: Proc(n, [MUSEOKIT, "run", str(piece), "--backend", "sim", "--node", n,
                                   "--broker", url, "--state-dir", str(self.state[n]),
                                   "--display", "headless"], self.tmp / f"{n}.log")
                       for n in ("gallery", "entrance")}
@@ -218,6 +239,10 @@ class Soak:
             node.signal(signal.SIGKILL)
             time.sleep(1)
             node.start()
+        elif kind == "handler raising":
+            self.flag.touch()
+            self.stop.wait(20)
+            self.flag.unlink()
         elif kind == "entrance disk full":
             filler = self.state["entrance"] / "filler"
             subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=64k"], capture_output=True)
@@ -256,7 +281,8 @@ class Soak:
 
     def run(self) -> int:
         self.setup()
-        cycle = ["broker restart", "entrance kill -9", "broker kill -9", "gallery kill -9"]
+        cycle = ["broker restart", "entrance kill -9", "handler raising", "broker kill -9",
+                 "gallery kill -9"]
         if self.disk:
             cycle.append("entrance disk full")
         time.sleep(5)
@@ -325,6 +351,8 @@ class Soak:
                    else f"recovered {f.recovered:.1f} s after restored")
             print(f"  {time.strftime('%H:%M:%S', time.localtime(f.at))} {f.name:20} "
                   f"lasted {f.restored - f.at:4.1f} s, {rec}")
+        raised = (self.tmp / "gallery.log").read_text(errors="replace").count("raises on purpose")
+        print(f"the lead's log names the raising handler {raised} times")
         ok = c["lost"] == 0 and c["duplicates"] == 0 and all(f.recovered is not None for f in self.faults)
         print("PASS" if ok else "FAIL")
         return 0 if ok else 1
