@@ -83,12 +83,14 @@ class Proc:
     log: Path
     proc: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    started: float = 0.0
 
     def start(self) -> None:
         out = self.log.open("ab")
         self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT)
         out.close()
         self.starts += 1
+        self.started = time.time()
 
     @property
     def pid(self) -> int | None:
@@ -264,7 +266,7 @@ class Soak:
         now = time.time()
         for p in [self.broker, *self.nodes.values()]:
             pid = p.pid
-            if pid is None:
+            if pid is None or now - p.started < 30:  # still starting: not its steady size
                 continue
             try:
                 rss, fds = usage(pid)
