@@ -356,7 +356,9 @@ def test_mqtt_alert_is_retained_while_active_and_cleared_by_an_empty_message(
     client.connect("127.0.0.1", broker.port)
     client.loop_start()
     try:
-        sink = mqtt_sink(lambda t, p: client.publish(t, p, qos=1, retain=True), "site", "main")
+        # Waiting for the broker's ack: a late subscriber then sees the retained copy.
+        sink = mqtt_sink(lambda t, p: client.publish(t, p, qos=1, retain=True).wait_for_publish(5),
+                         "site", "main")
         topic = "museokit/site/main/alert/disk"
         sink("disk", Alert.of("disk", "disk", 1.0, percent=97, free_gb=0.4))
         late = Observer(broker.port, ["museokit/site/main/alert/#"])  # joins afterwards
