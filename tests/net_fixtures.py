@@ -180,10 +180,15 @@ class Node:
     link: Link
 
     def start(self) -> Node:
+        """Started, and listening: `connected` comes at CONNACK, before the node subscribes,
+        and a command published in between would be lost. The link sets no `on_subscribe`,
+        so the test watches paho's for the broker's SUBACK."""
+        subscribed = threading.Event()
+        self.link.client.on_subscribe = lambda *args: subscribed.set()
         self.runtime.start()
         self.link.start()
         self.runtime.start_in_thread()
-        wait_for(lambda: self.link.connected, what=f"node {self.link.node} to connect")
+        wait_for(subscribed.is_set, what=f"node {self.link.node} to subscribe")
         return self
 
     def on_loop(self, fn: Callable[..., Any], *args: Any) -> None:

@@ -35,6 +35,8 @@ from museokit.ops.interactions import (
 )
 from museokit.ops.interactions.writer import PICTURE
 from museokit.sim.harness import Harness
+from tests.net_fixtures import wait_for
+from tests.test_watchdog import wakeups
 
 ROOT = Path(__file__).resolve().parents[1]
 HELLO = ROOT / "installations" / "hello-button"
@@ -327,3 +329,17 @@ def test_log_file_and_enabled_come_from_the_log_table(tmp_path: Path,
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=20)
     assert not (tmp_path / "state").exists()  # [log] enabled = false: nothing written
+
+
+def test_a_quiet_log_sleeps_until_an_event_comes(tmp_path: Path) -> None:
+    """No wake-ups while nothing happens (an idle Pi), and an event is written at once."""
+    log = _log(tmp_path / "log.sqlite")  # a 10 ms batch interval: 100 wake-ups/s if it polled
+    try:
+        time.sleep(0.2)
+        before = wakeups(log._thread)
+        time.sleep(0.5)
+        assert wakeups(log._thread) - before <= 2
+        log.record(Event("door", "pressed", ts=MONDAY))
+        wait_for(lambda: log.written == 1, 2, what="the event written")
+    finally:
+        log.close()

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from museokit.core.bus import Bus
+from museokit.core.clock import RealClock
 from museokit.core.events import Event
+from museokit.core.loop import Loop
 from museokit.core.watchdog import Watchdog
 from tests.net_fixtures import wait_for
 from tests.test_cli import sim_door_for
@@ -131,3 +134,36 @@ def test_museokit_names_a_blocking_handler_and_keeps_running(tmp_path):
     assert result.returncode == 0
     assert "behaviour.py:4 long_story on door.pressed is blocking the loop" in result.stderr
     assert "released ok" in result.stdout
+
+
+def wakeups(thread: threading.Thread) -> int:
+    """How many times `thread` has gone to sleep and woken up (Linux's count)."""
+    status = Path(f"/proc/self/task/{thread.native_id}/status").read_text()
+    return int(status.split("voluntary_ctxt_switches:")[1].split()[0])
+
+
+def test_the_watchdog_sleeps_while_the_loop_is_idle_and_wakes_for_a_blocking_handler(caplog):
+    """An idle installation costs no wake-ups; a handler that blocks after hours of quiet
+    is still named."""
+    bus = Bus(slow_threshold=0.1)
+    loop = Loop(RealClock(), bus)
+    runner = threading.Thread(target=loop.run_forever, daemon=True)
+    runner.start()
+    dog = Watchdog(bus, loop=loop)
+    try:
+        with caplog.at_level(logging.WARNING, logger="museokit.bus"):
+            dog.start()
+            assert dog._thread is not None
+            time.sleep(0.2)
+            before = wakeups(dog._thread)
+            time.sleep(1.0)
+            assert wakeups(dog._thread) - before <= 2  # sampling every 20 ms would be 50
+            bus.subscribe("door.pressed", lambda e: time.sleep(0.4), name="long_story")
+            loop.post(press())
+            wait_for(lambda: any("returned after" in w for w in warnings(caplog)), 5,
+                     what="the watchdog to see the handler return")
+    finally:
+        loop.stop()
+        runner.join(5)
+        dog.stop()
+    assert "long_story on door.pressed is blocking the loop" in warnings(caplog)[0]

@@ -13,6 +13,7 @@ import heapq
 import itertools
 import logging
 import math
+import threading
 from collections.abc import Callable
 from queue import Empty, SimpleQueue
 from typing import Any
@@ -23,8 +24,10 @@ from museokit.core.events import Event
 
 log = logging.getLogger("museokit.loop")
 
-#: Longest blocking wait, so signals and stop requests are seen promptly.
-_MAX_WAIT = 0.5
+#: Longest blocking wait. Not what makes signals prompt: a signal interrupts the wait
+#: (SimpleQueue.get is interruptible) and `stop()` posts to the queue. A bound only so
+#: that nothing waits forever if that ever changes; an idle loop wakes this rarely.
+_MAX_WAIT = 30.0
 
 
 class Timer:
@@ -57,6 +60,10 @@ class Loop:
         self._timers: list[tuple[float, int, Timer]] = []
         self._order = itertools.count()
         self._stopping = False
+        #: True while the loop waits for work (nothing posted, no timer due).
+        self.waiting = False
+        #: An Event the loop sets once, on its next wake-up (the Watchdog sleeps on it).
+        self.waker: threading.Event | None = None
 
     # -- called from any thread -------------------------------------------------
     def post(self, event: Event) -> None:
@@ -112,10 +119,13 @@ class Loop:
             nxt = self.next_timer_at()
             due = math.inf if nxt is None else max(0.0, nxt - clock.monotonic())
             wait = min(_MAX_WAIT, clock.real_delay(min(due, until - now)))
+            self.waiting = True
             try:
                 fn, args = queue.get(timeout=wait) if wait > 0 else queue.get_nowait()
             except Empty:
                 continue
+            finally:
+                self._woke()
             self._note_depth()
             self._call(fn, args)
             self.drain()
@@ -160,6 +170,13 @@ class Loop:
         self.run_until(self.clock.monotonic() + seconds)
 
     # -- internals ---------------------------------------------------------------
+    def _woke(self) -> None:
+        self.waiting = False
+        waker = self.waker
+        if waker is not None:
+            self.waker = None
+            waker.set()
+
     def _note_depth(self) -> None:
         """Called just after taking an item: it and everything still queued were waiting."""
         depth = self._queue.qsize() + 1

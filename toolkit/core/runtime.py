@@ -136,7 +136,7 @@ class Runtime:
         from museokit.core.watchdog import Watchdog
 
         behaviour.activate(self)
-        watchdog = Watchdog(self.bus)
+        watchdog = Watchdog(self.bus, loop=self.loop)
         watchdog.start()
         self.health.start(self.loop)
         try:

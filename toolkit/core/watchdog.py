@@ -1,6 +1,8 @@
 """Names a handler that blocks the runtime loop, while it is still blocking.
 
-A thread looks at the bus's `running` mark a few times per `slow_threshold`.
+A thread looks at the bus's `running` mark a few times per `slow_threshold`
+while the loop is busy, and sleeps while the loop waits for work (the loop wakes
+it when it wakes itself), so an idle installation costs no wake-ups.
 When the same handler call is still running after the threshold, it logs a
 warning naming the handler and the event; if the handler never returns, it says
 so again every `repeat` seconds, so a hung installation explains itself in the
@@ -14,18 +16,23 @@ import threading
 import time
 
 from museokit.core.bus import Bus
+from museokit.core.loop import Loop
 
 log = logging.getLogger("museokit.bus")
 
 
 class Watchdog:
-    def __init__(self, bus: Bus, repeat: float = 10.0) -> None:
+    def __init__(self, bus: Bus, repeat: float = 10.0, loop: Loop | None = None) -> None:
+        """`loop`: the loop running `bus`'s handlers, to sleep while it is idle (None:
+        always sample)."""
         self.bus = bus
+        self.loop = loop
         self.threshold = bus.slow_threshold
         # Sample often enough that a handler just over the threshold is seen.
         self.interval = min(self.threshold / 5, 0.05)
         self.repeat = repeat
-        self._stop = threading.Event()
+        self._stopping = False
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._mark: tuple[int, int, str | None] = (0, 0, None)
         self._since = 0.0
@@ -36,13 +43,26 @@ class Watchdog:
         self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping = True
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=1)
 
     def _watch(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.check(time.monotonic())
+        while not self._stopping:
+            self._wake.clear()
+            self._wake.wait(None if self._loop_is_idle() else self.interval)
+            if not self._stopping:
+                self.check(time.monotonic())
+
+    def _loop_is_idle(self) -> bool:
+        """True when the loop waits for work and will set `_wake` when it stops waiting."""
+        loop = self.loop
+        if loop is None or not loop.waiting or self.bus.running is not None:
+            return False
+        loop.waker = self._wake
+        # Looked again once the loop knows to wake us: it may have woken in between.
+        return loop.waiting
 
     def check(self, now: float) -> None:
         """One look at the loop (the thread calls this; tests may call it directly)."""

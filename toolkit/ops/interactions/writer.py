@@ -6,8 +6,10 @@
     log.close()                # writes what is waiting, marks the run stopped
 
 The loop thread only appends a tuple to a deque (O(1), no lock, no I/O); the
-writer thread wakes every `interval` seconds, encodes the values as JSON and
-inserts the batch in one transaction. Durability: WAL with `synchronous=NORMAL`,
+writer thread, once something waits, lets a batch gather for `interval` seconds,
+encodes the values as JSON and inserts the batch in one transaction. While the
+gallery is quiet it sleeps until the next event (or the minute's heartbeat), so
+an idle installation costs no wake-ups. Durability: WAL with `synchronous=NORMAL`,
 so every committed batch survives a crash of the process (`kill -9`); a power cut
 may lose the last batches. `on_commit(rows)` is called after each commit.
 
@@ -101,7 +103,10 @@ class InteractionLog:
         #: Rows taken from `_pending` and encoded, not yet committed (the writer thread's).
         self._unwritten: list[tuple[float, str, str, str, str | None, int]] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
+        #: Set to wake the writer: by `close`, and by `record` while the writer sleeps idle.
+        self._wake = threading.Event()
+        self._asleep = False
+        self._closing = False
         self._runtime: Runtime | None = None
         self._closed = False
         self._db: sqlite3.Connection | None = None
@@ -130,14 +135,22 @@ class InteractionLog:
             self.flush()  # returns once the writer (or this call) has taken the queue
         pending.append((event.ts, event.node or self.node, event.device, event.name, event.value,
                         event.seq))
+        if self._asleep:
+            self._wake_up()
 
     def record_row(self, ts: float, node: str, device: str, name: str, value: Any = None,
                    seq: int = 0) -> None:
         """Log something that is not a bus event (a handler error, an alert)."""
         if len(self._pending) + len(self._unwritten) < self.max_pending:
             self._pending.append((ts, node or self.node, device, name, value, seq))
+            if self._asleep:
+                self._wake_up()
         else:
             self.dropped += 1
+
+    def _wake_up(self) -> None:
+        self._asleep = False
+        self._wake.set()
 
     def attach(self, runtime: Runtime) -> None:
         """Log every event on `runtime`'s bus, and its handler errors."""
@@ -159,9 +172,24 @@ class InteractionLog:
 
     # -- the writer thread -----------------------------------------------------------------
     def _serve(self) -> None:
-        while not self._stop.wait(self.retry if self.paused else self.interval):
+        while not self._closing:
+            self._wait_for_work()
             self.flush()
         self.flush()
+
+    def _wait_for_work(self) -> None:
+        """Sleep a batch's `interval` when rows wait, else until `record` wakes us."""
+        if self.paused:
+            timeout = self.retry
+        elif self._pending:
+            timeout = self.interval  # let a burst gather into one transaction
+        else:
+            self._asleep = True
+            # Looked again after saying so: a row appended in between is not left waiting.
+            timeout = self.interval if self._pending else HEARTBEAT
+        self._wake.wait(timeout)
+        self._wake.clear()
+        self._asleep = False
 
     def flush(self) -> int:
         """Write what is waiting now (the writer thread calls it; tests and close too)."""
@@ -316,7 +344,8 @@ class InteractionLog:
         """Write what waits, mark the run stopped, close the database (idempotent)."""
         if self._closed:
             return
-        self._stop.set()
+        self._closing = True
+        self._wake.set()
         self._thread.join(timeout=30)
         with self._lock:
             db = self._db
