@@ -16,6 +16,7 @@ import bench_bus
 import bench_dashboard
 import bench_gallery_day
 import bench_gpio
+import bench_idle
 import bench_latency
 import bench_log
 import bench_media
@@ -30,7 +31,7 @@ BENCHES = {"bus": bench_bus, "latency": bench_latency, "day": bench_gallery_day,
            "startup": bench_startup, "serial": bench_serial, "vision": bench_vision,
            "gpio": bench_gpio, "media": bench_media, "mqtt": bench_mqtt,
            "dashboard": bench_dashboard, "log": bench_log, "parts": bench_parts,
-           "bricks": bench_bricks}
+           "bricks": bench_bricks, "idle": bench_idle}
 
 
 def main(argv: list[str]) -> int:
