@@ -321,6 +321,7 @@ class Soak:
     samples: dict[str, list[tuple[float, int, float, int]]] = field(default_factory=dict)
     presses_sent: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
+    disk: bool = False  # the entrance's tmpfs is mounted
 
     def setup(self) -> None:
         files = write_config(self.tmp / "broker", port=self.port, bind="127.0.0.1", auth=False,
@@ -534,9 +535,13 @@ class Soak:
             for p in [*self.nodes.values(), self.broker]:
                 p.signal(signal.SIGTERM)
             self.uno.unplug()
-            if self.disk:
-                subprocess.run(["umount", str(self.state["entrance"])], capture_output=True)
         return result
+
+    def unmount(self) -> None:
+        """The entrance's tmpfs, also when setting up failed after mounting it."""
+        if self.disk:
+            subprocess.run(["umount", str(self.tmp / "entrance")], capture_output=True)
+            self.disk = False
 
     def report(self) -> int:
         counts = self.counts(settle=0)
@@ -585,11 +590,17 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=60)
     ap.add_argument("--every", type=float, default=180, help="seconds between faults")
     ap.add_argument("--press-gap", type=float, default=4.0, help="seconds between presses")
-    ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, interaction logs)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="museokit-soak-"))
     print(f"soak folder {tmp}", flush=True)
-    return Soak(tmp, args.minutes, args.every, args.press_gap).run()
+    soak = Soak(tmp, args.minutes, args.every, args.press_gap)
+    try:
+        return soak.run()
+    finally:
+        soak.unmount()
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
