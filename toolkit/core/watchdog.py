@@ -49,8 +49,10 @@ class Watchdog:
             self._thread.join(timeout=1)
 
     def _watch(self) -> None:
-        while not self._stopping:
+        while True:
             self._wake.clear()
+            if self._stopping:  # looked at after the clear: a stop() just before it counts
+                return
             self._wake.wait(None if self._loop_is_idle() else self.interval)
             if not self._stopping:
                 self.check(time.monotonic())
