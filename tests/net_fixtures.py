@@ -28,7 +28,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from museokit.core.config import Installation, load_installation
 from museokit.core.runtime import Runtime
 from museokit.net.broker import mosquitto_command, write_config
-from museokit.net.link import Link
+from museokit.net.link import Link, client_id
 from museokit.net.remote import simulated
 from museokit.net.settings import plan
 from tests.external import needs, starting
@@ -226,7 +226,7 @@ def fresh_sessions() -> Callable[[Installation, str], None]:
     forgotten: set[tuple[str, str]] = set()
 
     def forget(inst: Installation, url: str) -> None:
-        key = (url, f"museokit-{inst.site}-{inst.node}")
+        key = (url, client_id(inst.site, inst.node))
         if key not in forgotten:
             forgotten.add(key)
             forget_session(*key)

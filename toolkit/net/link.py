@@ -93,6 +93,12 @@ def _short(payload: bytes) -> str:
     return excerpt(text + ("…" if len(payload) > _SHORT else ""), _SHORT)
 
 
+def client_id(site: str, node: str) -> str:
+    """A node's MQTT client id: fixed, so the broker keeps its session (the queued events
+    of the broker window) across reconnects and restarts."""
+    return f"museokit-{site}-{node}"
+
+
 class Link:
     def __init__(self, runtime: Runtime, settings: LinkSettings) -> None:
         inst = runtime.installation
@@ -145,7 +151,7 @@ class Link:
     # -- setup -------------------------------------------------------------------------
     def _make_client(self) -> mqtt.Client:
         s = self.settings
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"museokit-{self.site}-{self.node}",
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id(self.site, self.node),
                              clean_session=False, protocol=mqtt.MQTTv311)
         if s.url.username:
             client.username_pw_set(s.url.username, s.url.password)
