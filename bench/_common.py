@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from time import perf_counter_ns
 
 median = statistics.median
@@ -24,6 +26,21 @@ def timed_ns(fn: Callable[[], object]) -> int:
     t0 = perf_counter_ns()
     fn()
     return perf_counter_ns() - t0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux's /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int, peak: bool = False) -> float:
+    """A process's resident memory now (VmRSS), or its peak so far (VmHWM), in MB."""
+    field = "VmHWM:" if peak else "VmRSS:"
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def progress(message: str) -> None:

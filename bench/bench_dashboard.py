@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import Result, percentile, progress, report
+from _common import Result, percentile, progress, report, rss_mb
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -200,7 +200,7 @@ def _watch(address: str, password: str, stop: threading.Event) -> None:
 
 
 
-def rss_mb(folder: Path, on: bool) -> float:
+def run_rss_mb(folder: Path, on: bool) -> float:
     port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
     text = PIECE.format(port=port)
@@ -223,10 +223,7 @@ def rss_mb(folder: Path, on: bool) -> float:
     if on:
         Client(port).get("/login")
     time.sleep(1.0)
-    rss = 0.0
-    for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            rss = int(line.split()[1]) / 1024
+    rss = rss_mb(proc.pid)
     proc.send_signal(signal.SIGTERM)
     proc.wait(20)
     return rss
@@ -323,8 +320,8 @@ def run() -> list[Result]:
                               "µs", 1.2, target_is_ratio=True,
                               note="raw = the same installation with no dashboard"))
         progress("RSS")
-        off = rss_mb(folder / "r0", False)
-        on = rss_mb(folder / "r1", True)
+        off = run_rss_mb(folder / "r0", False)
+        on = run_rss_mb(folder / "r1", True)
         results.append(Result("dashboard: RSS of museokit run, dashboard on", on, off, "MB",
                               off + 40, note=f"+{on - off:.1f} MB (target: +40 MB)"))
     return results

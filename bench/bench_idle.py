@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import Result, progress, report
+from _common import Result, cpu_seconds, progress, report
 
 SECONDS = 30.0
 SETTLE = 5.0
@@ -52,11 +52,6 @@ door.when_pressed = lambda: lamp.on()
 signal.pause()
 """
 MOCK_PINS = {"GPIOZERO_PIN_FACTORY": "mock", "GPIOZERO_MOCK_PIN_CLASS": "mockpwmpin"}
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def idle_cpu_percent(command: list[str]) -> float:

@@ -39,7 +39,7 @@ from pathlib import Path
 from time import perf_counter_ns
 from typing import Any
 
-from _common import Result, median, percentile, progress, report
+from _common import Result, cpu_seconds, median, percentile, progress, report, rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -99,23 +99,11 @@ class Broker:
 
     def usage(self) -> tuple[float, float]:
         """(CPU seconds, peak RSS in MB) of the broker so far."""
-        return cpu_seconds(self.proc.pid), peak_rss_mb(self.proc.pid)
+        return cpu_seconds(self.proc.pid), rss_mb(self.proc.pid, peak=True)
 
     def stop(self) -> None:
         os.kill(self.proc.pid, signal.SIGTERM)
         self.proc.wait()
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 # -- museokit nodes --------------------------------------------------------------------
@@ -396,7 +384,7 @@ def scale_run(broker: Broker, tmp: Path) -> list[Result]:
         f"({total - len(pressed)} lost)",
         f"  node process (all {SCALE_NODES} nodes): "
         f"{cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime:.1f} CPU s, "
-        f"peak RSS {peak_rss_mb(os.getpid()):.0f} MB",
+        f"peak RSS {rss_mb(os.getpid(), peak=True):.0f} MB",
         f"  broker: {broker_cpu - broker_cpu0:.1f} CPU s, peak RSS {broker_rss:.1f} MB",
     ]
     for runtime, link in nodes:

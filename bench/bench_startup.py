@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from time import perf_counter_ns
 
-from _common import Result, median, progress, report
+from _common import Result, median, progress, report, rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 MUSEOKIT = [str(Path(sys.executable).with_name("museokit")), "sim",
@@ -30,13 +30,6 @@ MUSEOKIT = [str(Path(sys.executable).with_name("museokit")), "sim",
 BARE = [sys.executable, "-c", "import time; print(' ready', flush=True); time.sleep(5)"]
 RUNS = 10
 SETTLE = 0.05   # seconds after ready before reading the peak RSS
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def start_once(argv: list[str]) -> tuple[float, float]:
@@ -54,7 +47,7 @@ def start_once(argv: list[str]) -> tuple[float, float]:
         else:
             raise RuntimeError(f"{argv[0]} exited ({proc.wait()}) without a ready line")
         time.sleep(SETTLE)
-        rss = peak_rss_mb(proc.pid)
+        rss = rss_mb(proc.pid, peak=True)
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=5)
         return ms, rss

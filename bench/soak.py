@@ -73,6 +73,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+from _common import rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -198,11 +199,7 @@ class Uno:
 
 def usage(pid: int) -> tuple[float, int]:
     """(RSS in MB, open file descriptors) from /proc."""
-    rss = 0.0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            rss = int(line.split()[1]) / 1024
-    return rss, len(os.listdir(f"/proc/{pid}/fd"))
+    return rss_mb(pid), len(os.listdir(f"/proc/{pid}/fd"))
 
 
 def copy_piece(src: Path, dest: Path, edits: dict[str, str]) -> Path:
