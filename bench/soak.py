@@ -78,6 +78,7 @@ from _common import rss_mb
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from museokit.net.broker import mosquitto_command, write_config  # noqa: E402
+from tests.net_fixtures import free_port  # noqa: E402
 from tests.simboard import SimAvrBoard  # noqa: E402
 
 TWO_ROOMS = REPO / "installations" / "two-rooms"
@@ -110,12 +111,6 @@ VISIT_PLACED = (2.0, 10.0)
 MATCH = 1.5  # seconds: at most this far apart, an action and its event are the same
 
 Stamp = tuple[str, int | None, float]  # (node, seq, ts) of a logged event
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- processes -------------------------------------------------------------------------
