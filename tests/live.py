@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -79,3 +80,13 @@ class Live:
 
     def command(self, device_id: str, name: str, *args: Any) -> Any:
         return self.call(self.runtime.command, device_id, name, list(args))
+
+
+def settle(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """True as soon as `check()` is, polling; False after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return False

@@ -63,11 +63,12 @@ class ScriptedBoard:
         self.unsolicited(f"ev {{n}} {int(time.monotonic() * 1000) % 2**32} {pin} {value}")
         self.levels[pin] = value
 
-    def greet(self) -> None:
-        """A reset: roles forgotten, line numbers start again at 0."""
+    def greet(self, stub: bytes = b"") -> None:
+        """A reset: roles forgotten, line numbers start again at 0. `stub`: the start of the
+        line the reset cut short, sent just before the greeting (which it then garbles)."""
         with self._lock:
             self.n, self.roles, self._last = 0, {}, None
-            os.write(self.master, signed(self._greeting()))
+            os.write(self.master, stub + signed(self._greeting()))
 
     def unplug(self) -> None:
         if self._closed.is_set():

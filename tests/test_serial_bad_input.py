@@ -17,7 +17,7 @@ import serial
 
 from museokit.backends.serial.ports import close_port
 from tests.conftest import device
-from tests.live import Live
+from tests.live import Live, settle
 from tests.serial_peer import ScriptedBoard, signed
 
 BOARD = "3FA29C01"
@@ -149,6 +149,40 @@ def test_a_board_that_resets_goes_offline_is_configured_again_and_gets_its_outpu
     assert "set D13 1" in board.executed  # what the host had acked is restored
     board.event("D2", "0")
     run.wait_for("door.pressed", since=mark)
+
+
+def test_a_reset_whose_greeting_is_garbled_is_seen_from_the_line_numbers(boards, live, caplog):
+    """The soak's Uno reset mid-line: the stub of the cut line glued to `hello 0` failed
+    its checksum, and every line after it looked like a repeat, so the board stayed
+    unconfigured (its `px` refused) until the next unplug."""
+    board = boards()
+    run = live()
+    board.event("D2", "0")
+    run.wait_for("door.pressed")
+    run.command("lamp", "on")
+    assert board.wait_for("set D13 1")
+    mark = run.mark()
+    board.executed.clear()
+    board.greet(stub=b"ev 7 123")
+    assert run.wait_for("door.offline", since=mark).value == "board plinth (3FA29C01): board reset"
+    run.wait_for("lamp.online", since=mark)
+    assert board.executed[:2] == ["strict 1", "clear"]
+    assert "set D13 1" in board.executed
+    assert "its greeting was lost" in caplog.text
+    board.event("D2", "1")
+    run.wait_for("door.released", since=mark)
+
+
+def test_refusals_from_a_board_are_rate_limited_in_the_log(boards, live, caplog):
+    board = boards()
+    run = live()
+    board.roles.clear()  # the board forgets D13 without a reset: every `set` is refused
+    board.executed.clear()
+    for i in range(12):
+        run.command("lamp", "on" if i % 2 == 0 else "off")
+        assert settle(lambda n=i + 1: sum(c.startswith("set D13") for c in board.executed) == n)
+    assert settle(lambda: link_of(run)._refusals.total == 12)
+    assert caplog.text.count("refused `set D13") == 5  # then counted: "… and 7 more"
 
 
 def test_unplug_and_replug_on_another_port_goes_offline_then_online_without_double_events(

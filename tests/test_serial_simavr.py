@@ -10,7 +10,7 @@ through tests/board_driver.py.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from museokit.core.config import load_installation
 from museokit.sim.scenario import load_scenario, run_scenario
 from tests.board_driver import BoardDriver
 from tests.conftest import REPO, device
-from tests.live import Live
+from tests.live import Live, settle
 from tests.simboard import BOARDS, ECHO_SKETCH, FAMILIES, SimAvrBoard
 
 EXAMPLE = REPO / "installations" / "object-plinth"
@@ -32,15 +32,6 @@ def plug(uno: SimAvrBoard, link: Path) -> SimAvrBoard:
     link.symlink_to(uno.port)
     uno.start()  # already running when the host opens the port: it asks with `hello`
     return uno
-
-
-def settle(check: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ host re-read its inputs with `get`. Everything a board sends reaches devices thr
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -113,6 +114,11 @@ class LinkOptions:
     scan_interval: float = 1.0
 
 
+#: Line numbers a board sends after a boot within which a number far behind the last one
+#: counts as a reset whose greeting was lost (a few heartbeats; no pin is configured yet).
+_FIRST_LINES = 16
+
+
 class BoardLink:
     def __init__(self, board_id: str, name: str, finder: BoardFinder, loop: Loop,
                  inputs: list[InputPin], outputs: list[OutputPin], options: LinkOptions,
@@ -128,6 +134,7 @@ class BoardLink:
         self.counters = Counters()
         self.clock = BoardClock()  # the board's millis() on the loop's clock
         self._dropped = RateLimitedLog(log, f"serial lines dropped by board {name}")
+        self._refusals = RateLimitedLog(log, f"commands refused by board {name}")
         self.port: str | None = None
         self.greeting: Greeting | None = None
         self.online = threading.Event()
@@ -300,6 +307,10 @@ class BoardLink:
         if isinstance(message, Reply):
             self._on_reply(message)
         elif isinstance(message, BoardEvent | Heartbeat):
+            if self._restarted(message.n):
+                assert self.greeting is not None
+                self._board_reset(dataclasses.replace(self.greeting, n=(message.n - 1) % 2**32),
+                                  " (its greeting was lost: its line numbers began again)")
             if not self._fresh(message.n):
                 return
             if isinstance(message, Heartbeat):
@@ -310,13 +321,25 @@ class BoardLink:
             if pin is not None:
                 pin.deliver(message.value, at)
         elif isinstance(message, Greeting) and message.n == 0:
-            # A new mapping: a greeting after boot leaves at board time >= 0, so 0 is a safe
-            # first bound; stamps carry on from the last one, never back.
-            self.clock.reset()
+            self._board_reset(message, "")
+            # A greeting after boot leaves at board time >= 0, so 0 is a safe first bound
+            # of the new mapping; stamps carry on from the last one, never back.
             self.clock.sample(0, arrival)
-            log.warning("serial: board %s reset; configuring it again", self.name)
-            self._set_offline("board reset")
-            self._configure(message)
+
+    def _board_reset(self, greeting: Greeting, how: str) -> None:
+        """The board rebooted and forgot its pins (PROTOCOL.md §6 step 4): a new clock
+        mapping, its devices offline, configured again, online again."""
+        self.clock.reset()
+        log.warning("serial: board %s reset%s; configuring it again", self.name, how)
+        self._set_offline("board reset")
+        self._configure(greeting)
+
+    def _restarted(self, n: int) -> bool:
+        """A line number far behind the last one, and among the first after a boot: the board
+        reset and the `hello 0` that says so was lost (a reset cuts the line being sent, and
+        the greeting can arrive glued to that stub, failing its checksum)."""
+        behind = (self._last_n - n) % 2**32
+        return 0 < behind < 2**31 and n <= _FIRST_LINES
 
     def _fresh(self, n: int) -> bool:
         """Drop a repeated line number; re-read the inputs after a gap (a line was lost)."""
@@ -341,9 +364,9 @@ class BoardLink:
         if pending.on_reply is not None:
             pending.on_reply(reply)
         elif not reply.ok:
-            log.error("serial: board %s refused `%s` (%s) — %s", self.name,
-                      " ".join(map(str, pending.words)), reply.code,
-                      ERROR_HINTS.get(reply.code, "see firmware/PROTOCOL.md"))
+            self._refusals(logging.ERROR, "serial: board %s refused `%s` (%s) — %s", self.name,
+                           " ".join(map(str, pending.words)), reply.code,
+                           ERROR_HINTS.get(reply.code, "see firmware/PROTOCOL.md"))
 
     def _check_timeouts(self, now: float, last_rx: float) -> None:
         with self._lock:
