@@ -53,7 +53,15 @@ class Watchdog:
             self._wake.clear()
             if self._stopping:  # looked at after the clear: a stop() just before it counts
                 return
-            self._wake.wait(None if self._loop_is_idle() else self.interval)
+            if self._loop_is_idle():
+                self._wake.wait()  # until the loop wakes, or stop()
+                self._wake.clear()
+                if self._stopping:
+                    return
+            # One interval before looking: nothing can have blocked yet when the loop has
+            # just woken, and a stream of events that wakes the loop each time then wakes
+            # this thread once an interval, not once an event.
+            self._wake.wait(self.interval)
             if not self._stopping:
                 self.check(time.monotonic())
 
