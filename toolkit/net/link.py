@@ -462,30 +462,36 @@ class Link:
         return topic
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        """paho's thread: only the topic is looked at here; the payload is decoded on the loop,
+        so the broker's next message (and its PUBACK) waits on as little as possible."""
         try:
             topic = self._parse(msg.topic)
         except (ValueError, UnicodeDecodeError):
             if msg.topic == discovery.HA_STATUS and msg.payload == ONLINE:
                 self._hand_over(self.publish_discovery)
             return
-        payload = bytes(msg.payload)
-        try:
-            self._dispatch(topic, payload)
-        except PayloadError as exc:
-            self.refuse(msg.topic, payload, str(exc))
+        if topic.channel == "sim" and topic.node == self.node and topic.site == self.site:
+            # stamped on arrival: a busy loop changes no duration
+            self._hand_over(self._receive, topic, bytes(msg.payload), self.runtime.clock.monotonic())
+        else:
+            self._hand_over(self._receive, topic, bytes(msg.payload))
 
-    def _dispatch(self, t: Topic, payload: bytes) -> None:
-        hand_over = self._hand_over
+    def _receive(self, t: Topic, payload: bytes, arrived: float | None = None) -> None:
+        try:
+            self._dispatch(t, payload, arrived)
+        except PayloadError as exc:
+            self.refuse(format_topic(t), payload, str(exc))
+
+    def _dispatch(self, t: Topic, payload: bytes, arrived: float | None) -> None:
         if t.node == self.node and t.site == self.site:
             if t.channel == "cmd":
                 args, kwargs = command_arguments(payload)
-                hand_over(self.run_command, t, payload, args, kwargs)
-            elif t.channel == "sim":  # stamped on arrival: a busy loop changes no duration
-                hand_over(self.run_sim, t, payload, sim_argument(payload),
-                          self.runtime.clock.monotonic())
+                self.run_command(t, payload, args, kwargs)
+            elif t.channel == "sim":
+                self.run_sim(t, payload, sim_argument(payload), arrived)
             return
         if t.channel == "status":
-            hand_over(self._node_status, t.node, payload == ONLINE)
+            self._node_status(t.node, payload == ONLINE)
             return
         device = self.remote.get(t.device)
         if device is None or self.remote_nodes[t.device] != t.node:
@@ -494,7 +500,7 @@ class Link:
         if not isinstance(data, dict):
             raise PayloadError("expected a JSON object")
         if t.channel == "state":
-            hand_over(device.mirror, data)
+            device.mirror(data)
         elif t.channel == "event" and t.name in device.all_events():
             seq, ts, state = data.get("seq", 0), data.get("ts", 0.0), data.get("state")
             if state is not None and not isinstance(state, dict):
@@ -502,9 +508,8 @@ class Link:
             if not self._first_time(t.node, seq, ts):
                 return
             if state:  # the state the device had when the event happened, before its handlers
-                hand_over(device.mirror, state)
-            hand_over(self.runtime.bus.publish, Event(t.device, t.name, data.get("value"), ts, seq,
-                                                      t.node))
+                device.mirror(state)
+            self.runtime.bus.publish(Event(t.device, t.name, data.get("value"), ts, seq, t.node))
 
     def _first_time(self, node: str, seq: Any, ts: Any) -> bool:
         """False for an event already delivered (QoS 1 may deliver twice)."""
