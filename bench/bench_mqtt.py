@@ -19,7 +19,8 @@ throughput  museokit: node A puts N events on its bus as fast as the loop can; n
           meta (seen by a fresh client), one event per device, none lost; node-process
           and broker CPU seconds and peak RSS.
 
-Targets: latency p50 <= 2x raw, p99 <= 3 ms; throughput >= 0.7x raw with 0 lost of 50,000.
+Targets: latency p50 <= 1.5x raw, p99 <= 3 ms; throughput >= 0.85x raw with 0 lost of 50,000
+in each of THROUGHPUT_RUNS alternating runs (the row shows the worst run beside its raw run).
 """
 
 from __future__ import annotations
@@ -279,11 +280,12 @@ def run(scale: bool = False) -> list[Result]:
 
 
 ROUNDS = 3
+THROUGHPUT_RUNS = 5
 
 
 def measure(broker: Broker, folder: Path) -> list[Result]:
     """Both sides in alternating blocks (the machine's load moves both alike): latency in
-    ROUNDS blocks of SAMPLES // ROUNDS presses each, throughput ROUNDS times; medians."""
+    ROUNDS blocks of SAMPLES // ROUNDS presses each, throughput THROUGHPUT_RUNS times."""
     ours: list[float] = []
     raw: list[float] = []
     made = 0
@@ -298,9 +300,9 @@ def measure(broker: Broker, folder: Path) -> list[Result]:
     rates: list[float] = []
     raw_rates: list[float] = []
     lost = raw_lost = 0
-    for i in range(ROUNDS):
-        progress(f"throughput {i + 1}/{ROUNDS}: {EVENTS:,} events as fast as they go, museokit "
-                 "then raw paho")
+    for i in range(THROUGHPUT_RUNS):
+        progress(f"throughput {i + 1}/{THROUGHPUT_RUNS}: {EVENTS:,} events as fast as they go, "
+                 "museokit then raw paho")
         rate, missing = throughput(*museokit_run(broker, folder, EVENTS, None), EVENTS)
         rates.append(rate)
         lost += missing
@@ -308,17 +310,20 @@ def measure(broker: Broker, folder: Path) -> list[Result]:
         raw_rates.append(rate)
         raw_lost += missing
     merged = block * ROUNDS - made
+    ratios = [ours_rate / raw_rate for ours_rate, raw_rate in zip(rates, raw_rates, strict=True)]
+    worst = ratios.index(min(ratios))
     return [
-        Result("cross-node latency p50", percentile(ours, 50), percentile(raw, 50), "ms", 2,
+        Result("cross-node latency p50", percentile(ours, 50), percentile(raw, 50), "ms", 1.5,
                target_is_ratio=True,
                note=f"{len(ours)} of the {made} events node A made arrived at B "
                     f"({merged} of {block * ROUNDS} presses merged by A's 0.2 ms debounce when its "
                     "loop got the CPU late)"),
         Result("cross-node latency p99", percentile(ours, 99), percentile(raw, 99), "ms", 3),
-        Result("sustained events/s", median(rates), median(raw_rates), "ev/s", 0.7,
+        Result("sustained events/s, worst run", rates[worst], raw_rates[worst], "ev/s", 0.85,
                higher_is_better=True, target_is_ratio=True,
-               note=f"median of {ROUNDS} alternating runs: museokit {_rates(rates)}, raw "
-                    f"{_rates(raw_rates)}; lost: museokit {lost}, raw {raw_lost} of {ROUNDS} × {EVENTS:,}"),
+               note=f"{THROUGHPUT_RUNS} alternating runs: museokit {_rates(rates)}, raw "
+                    f"{_rates(raw_rates)} (median ratio {median(ratios):.2f}x); lost: museokit "
+                    f"{lost}, raw {raw_lost} of {THROUGHPUT_RUNS} × {EVENTS:,}"),
     ]
 
 
