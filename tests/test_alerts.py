@@ -22,7 +22,7 @@ from museokit.core.config import Installation
 from museokit.core.opsconfig import AlertsConfig
 from museokit.core.runtime import Runtime
 from museokit.ops import alerts as alerts_module
-from museokit.ops.alert_texts import ALERTS, LANGS, render
+from museokit.ops.alert_texts import ALERTS, LANGS, count_of, render
 from museokit.ops.alerts import Alert, Alerts, Sender, header_text, mqtt_sink
 from tests.net_fixtures import Broker, Observer, free_port, wait_for
 
@@ -167,7 +167,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "reason": " (node entrance offline)"},
     "offline_unseen": {"kind": "camera", "device": "cam", "minutes": 5, "reason": ""},
     "media": {"device": "screen", "error": "cannot open intro.mp4"},
-    "handler_errors": {"count": 5, "window": 60.0, "handler": "on_press",
+    "handler_errors": {"errors": count_of(5, "erreur", "handler error"), "window": 60.0,
+                       "handler": "on_press",
                        "error": RuntimeError("bug")},
     "disk": {"percent": 97.5, "free_gb": 0.4},
     "clock": {},
@@ -193,6 +194,12 @@ def test_every_kind_has_its_text_and_fix_in_french_and_english() -> None:
     assert disk["en"][0] == "disk 97.5 % full (0.4 GB free)"
     with pytest.raises(KeyError):
         render("stuck", device="door")  # a missing value is an error, never a "{minutes}"
+
+
+def test_counts_are_singular_and_plural_as_each_language_says_them() -> None:
+    assert count_of(1, "erreur", "handler error") == ("1 erreur", "1 handler error")
+    assert count_of(0, "erreur", "handler error") == ("0 erreur", "0 handler errors")
+    assert count_of(3, "erreur", "handler error") == ("3 erreurs", "3 handler errors")
 
 
 def test_the_watchers_raise_every_kind_in_both_languages(

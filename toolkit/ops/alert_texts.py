@@ -68,8 +68,8 @@ ALERTS: dict[str, AlertText] = {
          "`museokit check` the installation; is the file on the {device} device's disk and "
          "readable?")),
     "handler_errors": AlertText(
-        ("{count} erreurs de programme en {window} s (dernière : {handler} : {error})",
-         "{count} handler errors within {window} s (last: {handler}: {error})"),
+        ("{errors} de programme en {window} s (dernière : {handler} : {error})",
+         "{errors} within {window} s (last: {handler}: {error})"),
         ("Lisez `museokit service logs` : le programme en erreur y est nommé",
          "read `museokit service logs`; the failing handler is named there"),
         "critical"),
@@ -94,6 +94,12 @@ WORDS: dict[str, Pair] = {
     "resolved": ("résolu", "resolved"),
     "over": ("{id} : l'alerte est terminée.", "{id} is over."),
 }
+
+
+def count_of(n: int, french: str, english: str) -> Pair:
+    """`n` things, said in each language: French is plural from 2 (« 1 erreur », « 0 erreur »),
+    English for every number but 1."""
+    return f"{n} {french}{'s' if n >= 2 else ''}", f"{n} {english}{'' if n == 1 else 's'}"
 
 
 def say(value: Any, lang: str) -> str:

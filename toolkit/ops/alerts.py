@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from museokit.core.events import Event
 from museokit.core.opsconfig import AlertsConfig
 from museokit.core.schedule import Schedule
-from museokit.ops.alert_texts import ALERTS, WORDS, fill, render
+from museokit.ops.alert_texts import ALERTS, WORDS, count_of, fill, render
 
 if TYPE_CHECKING:
     from museokit.core.loop import Timer
@@ -212,7 +212,8 @@ class Alerts:
         while self._errors and self._errors[0] < now - window:
             self._errors.popleft()
         if len(self._errors) >= self.cfg.error_burst:
-            self.raise_("handler_errors", "handler_errors", count=len(self._errors),
+            self.raise_("handler_errors", "handler_errors",
+                        errors=count_of(len(self._errors), "erreur", "handler error"),
                         window=window, handler=name, error=exc)
         self._later("errors_quiet", window, lambda: self.clear("handler_errors"))
 
