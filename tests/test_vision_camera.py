@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from museokit.vision.drivers import LatestFrame
 from museokit.vision.sources import GeneratedSource, SourceLost, VideoFileSource, open_source
 from museokit.vision.synth import Scene, Show, marker_at, write_video
 from tests.conftest import ONE_BUTTON
+from tests.live import settle
 from tests.vision_kit import camera_toml, seen, trigger, watch
 
 MARKER_7 = Scene([Show(0.5, None, marker_at(7, (320, 240)))])
@@ -81,25 +81,16 @@ def test_a_camera_unplugged_mid_run_on_the_real_clock(harness):
     loop_thread = threading.Thread(target=runtime.loop.run_forever, daemon=True)
     loop_thread.start()
     try:
-        assert _wait_for(lambda: "cam.marker_placed" in events)
+        assert settle(lambda: "cam.marker_placed" in events, timeout=10.0)
         plugged.clear()
-        assert _wait_for(lambda: "cam.offline" in events)
+        assert settle(lambda: "cam.offline" in events, timeout=10.0)
         plugged.set()
-        assert _wait_for(lambda: "cam.online" in events)
+        assert settle(lambda: "cam.online" in events, timeout=10.0)
         assert runtime.devices["cam"].is_online
     finally:
         runtime.stop()
         loop_thread.join(5)
         runtime.close()
-
-
-def _wait_for(condition, limit: float = 10.0) -> bool:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.mark.subprocess
@@ -183,7 +174,7 @@ def test_debug_window_without_a_display_says_so_once_and_keeps_watching(harness,
     with caplog.at_level(logging.WARNING, logger="museokit.vision"):
         loop_thread.start()
         try:
-            assert _wait_for(lambda: "cam.marker_placed" in events)
+            assert settle(lambda: "cam.marker_placed" in events, timeout=10.0)
         finally:
             runtime.stop()
             loop_thread.join(5)
