@@ -181,8 +181,11 @@ def test_refusals_from_a_board_are_rate_limited_in_the_log(boards, live, caplog)
     for i in range(12):
         run.command("lamp", "on" if i % 2 == 0 else "off")
         assert settle(lambda n=i + 1: sum(c.startswith("set D13") for c in board.executed) == n)
-    assert settle(lambda: link_of(run)._refusals.total == 12)
+    assert settle(lambda: link_of(run).refusals.total == 12)
     assert caplog.text.count("refused `set D13") == 5  # then counted: "… and 7 more"
+    health = run.runtime.health
+    assert health.counters()["serial.plinth.refused"] == 12
+    assert link_of(run).refusals in health.limiters  # its "… and 7 more" line comes on time
 
 
 def test_unplug_and_replug_on_another_port_goes_offline_then_online_without_double_events(

@@ -80,6 +80,9 @@ class Health:
             counters = getattr(backend, "counters", None)
             if callable(counters):
                 self.add(name, counters)
+            for limiter in getattr(backend, "limiters", ()):  # a backend's rate-limited lines
+                if limiter not in self.limiters:
+                    self.limiters.append(limiter)
         for dev_id, device in devices.items():
             stats_of = getattr(device, "stats", None)
             if callable(stats_of):

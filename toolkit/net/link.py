@@ -470,19 +470,16 @@ class Link:
             if msg.topic == discovery.HA_STATUS and msg.payload == ONLINE:
                 self._hand_over(self.publish_discovery)
             return
-        if topic.channel == "sim" and topic.node == self.node and topic.site == self.site:
-            # stamped on arrival: a busy loop changes no duration
-            self._hand_over(self._receive, topic, bytes(msg.payload), self.runtime.clock.monotonic())
-        else:
-            self._hand_over(self._receive, topic, bytes(msg.payload))
+        # Stamped on arrival (a simulated visitor's action): a busy loop changes no duration.
+        self._hand_over(self._receive, topic, bytes(msg.payload), self.runtime.clock.monotonic())
 
-    def _receive(self, t: Topic, payload: bytes, arrived: float | None = None) -> None:
+    def _receive(self, t: Topic, payload: bytes, arrived: float) -> None:
         try:
             self._dispatch(t, payload, arrived)
         except PayloadError as exc:
             self.refuse(format_topic(t), payload, str(exc))
 
-    def _dispatch(self, t: Topic, payload: bytes, arrived: float | None) -> None:
+    def _dispatch(self, t: Topic, payload: bytes, arrived: float) -> None:
         if t.node == self.node and t.site == self.site:
             if t.channel == "cmd":
                 args, kwargs = command_arguments(payload)

@@ -31,6 +31,7 @@ from museokit.core.backend import (
 from museokit.core.loop import Loop
 from museokit.core.options import Option
 from museokit.core.pins import PinRef
+from museokit.core.ratelog import RateLimitedLog
 from museokit.core.suggest import suggest
 
 log = logging.getLogger("museokit.serial")
@@ -296,7 +297,13 @@ class SerialBackend(Backend):
             for key, value in vars(link.counters).items():
                 table[f"{name}.{key}"] = value
             table[f"{name}.connects"] = link.connects
+            table[f"{name}.refused"] = link.refusals.total
         return table
+
+    @property
+    def limiters(self) -> list[RateLimitedLog]:
+        """Every board's rate-limited log lines (the node's health closes their windows)."""
+        return [limiter for link in self.links.values() for limiter in link.limiters]
 
     def close(self) -> None:
         for link in self.links.values():

@@ -114,7 +114,7 @@ class LinkOptions:
     scan_interval: float = 1.0
 
 
-#: Line numbers a board sends after a boot within which a number far behind the last one
+#: Line numbers a board sends after a boot within which a number behind the last one
 #: counts as a reset whose greeting was lost (a few heartbeats; no pin is configured yet).
 _FIRST_LINES = 16
 
@@ -134,7 +134,8 @@ class BoardLink:
         self.counters = Counters()
         self.clock = BoardClock()  # the board's millis() on the loop's clock
         self._dropped = RateLimitedLog(log, f"serial lines dropped by board {name}")
-        self._refusals = RateLimitedLog(log, f"commands refused by board {name}")
+        #: Commands the board refused (err replies nobody waited for), logged rate-limited.
+        self.refusals = RateLimitedLog(log, f"commands refused by board {name}")
         self.port: str | None = None
         self.greeting: Greeting | None = None
         self.online = threading.Event()
@@ -149,6 +150,11 @@ class BoardLink:
         self._last_n = 0
         self._reason = ""
         self._thread = threading.Thread(target=self._run, name=f"serial {name}", daemon=True)
+
+    @property
+    def limiters(self) -> tuple[RateLimitedLog, ...]:
+        """Its rate-limited log lines, for the node's health to close their windows on time."""
+        return self._dropped, self.refusals
 
     @property
     def device_ids(self) -> list[str]:
@@ -335,7 +341,7 @@ class BoardLink:
         self._configure(greeting)
 
     def _restarted(self, n: int) -> bool:
-        """A line number far behind the last one, and among the first after a boot: the board
+        """A line number behind the last one, and among the first after a boot: the board
         reset and the `hello 0` that says so was lost (a reset cuts the line being sent, and
         the greeting can arrive glued to that stub, failing its checksum)."""
         behind = (self._last_n - n) % 2**32
@@ -364,9 +370,9 @@ class BoardLink:
         if pending.on_reply is not None:
             pending.on_reply(reply)
         elif not reply.ok:
-            self._refusals(logging.ERROR, "serial: board %s refused `%s` (%s) — %s", self.name,
-                           " ".join(map(str, pending.words)), reply.code,
-                           ERROR_HINTS.get(reply.code, "see firmware/PROTOCOL.md"))
+            self.refusals(logging.ERROR, "serial: board %s refused `%s` (%s) — %s", self.name,
+                          " ".join(map(str, pending.words)), reply.code,
+                          ERROR_HINTS.get(reply.code, "see firmware/PROTOCOL.md"))
 
     def _check_timeouts(self, now: float, last_rx: float) -> None:
         with self._lock:
