@@ -111,3 +111,46 @@ def _probed(port: int, topic: str, received: Path) -> bool:
 
 def _events(received: Path) -> int:
     return sum(1 for line in received.read_bytes().splitlines() if line != b"probe")
+
+
+def test_events_queued_from_many_threads_all_reach_the_outbox_while_the_broker_is_away(
+        tmp_path) -> None:
+    """The thread sleeps in select() and the loop (or any thread) wakes it with one byte,
+    skipped while a byte is already on its way: no event may be left waiting for a wake-up
+    that never comes. Four threads queue 20,000 events against a broker that is not there
+    (a real paho client, refused), so every batch is committed with fdatasync. (A flag
+    cleared at the wrong moment lost wake-ups in test_net_recovery; this stress test
+    cannot force that interleaving, it checks the wake-ups under contention.)"""
+    import socket
+
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    from museokit.net.outbox import Outbox
+    from museokit.net.sender import Sender
+
+    with socket.socket() as s:  # a port with nothing behind it
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="museokit-test-away")
+    client.connect_async("127.0.0.1", port)
+    outbox = Outbox(tmp_path / "outbox", limit=100_000)
+    failures: list[BaseException] = []
+    sender = Sender(outbox, client, lambda *_: None, lambda: True,
+                    lambda name, exc: failures.append(exc), failures.append)
+    sender.start()
+
+    def queue_events(first: int) -> None:
+        for n in range(first, first + 5000):
+            sender.event("museokit/t/n/d/event/pressed", b'{"seq":%d}' % n)
+
+    producers = [threading.Thread(target=queue_events, args=(i * 5000,)) for i in range(4)]
+    for thread in producers:
+        thread.start()
+    for thread in producers:
+        thread.join()
+    assert sender.sync(timeout=30)
+    assert len(outbox) == 20_000
+    assert all(isinstance(exc, ConnectionRefusedError) for exc in failures)
+    sender.stop()
+    outbox.close()

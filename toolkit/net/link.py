@@ -17,10 +17,11 @@ What it does, in the words of the contract:
   waits on delayed ACKs (88 ms per round trip instead of 0.5 ms, measured);
 - local events go out at QoS 1 through the on-disk outbox (`outbox.py`), so
   nothing is lost while the broker is away or the node restarts. The loop
-  hands an event to the sender thread (`sender.py`) in O(1); that thread
+  hands an event to the network thread (`sender.py`) in O(1); that thread
   writes each batch of unacked events in one `write()` (group commit, see
-  `outbox.py` for the exact durability rule) and hands them to paho, so the
-  loop never waits on the disk or on paho. A device's state is published
+  `outbox.py` for the exact durability rule) and hands them to paho, which
+  writes them to the socket on that same thread, so the loop never waits on
+  the disk, on paho or on the network. A device's state is published
   (retained) once per turn, after the turn's events and only when it changed; an event whose
   device's state changed in that turn carries the new state in its payload
   (`"state": {...}`), so the lead's remote device is up to date when the
@@ -31,9 +32,10 @@ What it does, in the words of the contract:
 - devices of other nodes (remote devices, `remote.py`) get their events,
   state and availability from the broker, and send their commands through it.
 
-Threads: paho's network thread only parses and hands over; everything that
-touches devices or the bus runs on the runtime loop; everything that publishes
-or writes the outbox runs on the sender thread, in the loop's order. The hand-over is batched:
+Threads: the network thread (`sender.py`) runs paho's network loop, writes the
+outbox and publishes, in the loop's order; its paho callbacks only parse topics
+and hand over; everything that touches devices or the bus runs on the runtime
+loop. Nothing else calls into paho. The hand-over to the loop is batched:
 messages that arrive while the loop has not yet taken the previous ones join
 them, so a burst costs one wake-up of the loop thread, not one per message.
 """
@@ -46,7 +48,6 @@ import json
 import logging
 import socket
 import ssl
-import sys
 import threading
 from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,8 @@ _HELD_COMMANDS = 100
 _PARSED = 1024
 #: Batches one delivery takes before the loop's timers get a turn.
 _ROUNDS = 32
+#: Seconds one try to reach the broker (TCP and TLS) may take.
+_CONNECT_TIMEOUT = 2.0
 
 
 def _short(payload: bytes) -> str:
@@ -127,7 +130,7 @@ class Link:
         #: Local device -> the state last published (retained) for it.
         self._published: dict[str, dict[str, Any]] = {}
         self._turn_end_posted = False
-        #: Calls for the loop, handed over from paho's thread in batches (see _hand_over).
+        #: Calls for the loop, handed over from the network thread in batches (see _hand_over).
         self._inbox: list[tuple[Any, tuple[Any, ...]]] = []
         self._inbox_lock = threading.Lock()
         self._delivering = False
@@ -138,13 +141,13 @@ class Link:
         self._inflight: dict[int, int | None] = {}
         self._early: set[int] = set()
         self.outbox = Outbox(settings.state_dir, settings.queue_limit)
-        self.sender = Sender(self.outbox, self._publish_event, lambda: not self.connected,
-                             self._sender_error)
+        self.client = self._make_client()
+        self.sender = Sender(self.outbox, self.client, self._publish_event,
+                             lambda: not self.connected, self._sender_error, self._connect_failed)
         health = runtime.health
         health.add("mqtt", self.counters)
         health.limiters.append(self._refusals)
         health.listeners.append(self._publish_health)
-        self.client = self._make_client()
         self._started = False
         runtime.backends[BACKEND] = MqttBackend(runtime.loop, {"link": self})
 
@@ -158,11 +161,12 @@ class Link:
         if s.tls:
             client.tls_set(ca_certs=s.tls_ca, certfile=s.tls_cert, keyfile=s.tls_key)
         client.will_set(self._topic("status"), OFFLINE, qos=1, retain=True)
-        client.reconnect_delay_set(min_delay=0.25, max_delay=2)  # type: ignore[arg-type]
         client.max_inflight_messages_set(100)
+        # A try to connect holds the network thread, and the events queued meanwhile wait in
+        # memory for it (outbox.py): a LAN broker answers (or refuses) in milliseconds.
+        client.connect_timeout = _CONNECT_TIMEOUT
         client.on_socket_open = _nodelay
         client.on_connect = self._on_connect
-        client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
         client.on_message = self._on_message
@@ -177,37 +181,33 @@ class Link:
         self._started = True
         self._tap = bus.tap(self._on_event, name="mqtt link")
         bus.watch_state(self._on_state)
-        self.sender.start()
         waiting = len(self.outbox)  # an earlier run's events: sent first, once connected
         log.info("joining broker %s as node %s%s", self.settings.url, self.node,
                  f" ({waiting} events from the last run to send)" if waiting else "")
         self.client.connect_async(self.settings.url.host, self.settings.url.port,
                                   keepalive=self.settings.keepalive)
-        self.client.loop_start()
+        self.sender.start()  # the network thread: it connects, and reconnects forever
 
     def close(self) -> None:
         """Say `offline`, flush what the broker can still take, disconnect."""
         self._closing = True
         if self._started:
             self._end_turn()
-        self.sender.stop()  # commits and hands paho what is queued
-        if self.connected:
-            info = self.client.publish(self._topic("status"), OFFLINE, qos=1, retain=True)
-            with contextlib.suppress(RuntimeError, ValueError):
-                info.wait_for_publish(timeout=2)
-        if self._started:
-            self.client.disconnect()
-            self.client.loop_stop()
             self.runtime.bus.untap(self._tap)
             self.runtime.bus.unwatch_state(self._on_state)
+        # Commits and hands paho what is queued, says `offline`, disconnects.
+        self.sender.stop(self._farewell if self._started else None)
         self.outbox.close()
 
-    def publish(self, topic: str, payload: bytes, retain: bool = True) -> None:
-        """Publish at QoS 1 on this node's connection, from any thread (alerts, health);
-        through `_send`, so its ack is matched like the link's own."""
-        self._send(topic, payload, retain)
+    def _farewell(self) -> mqtt.MQTTMessageInfo:
+        return self.client.publish(self._topic("status"), OFFLINE, qos=1, retain=True)
 
-    # -- publishing (sender thread) ---------------------------------------------------------
+    def publish(self, topic: str, payload: bytes, retain: bool = True) -> None:
+        """Publish at QoS 1 on this node's connection, from any thread (alerts, health); on the
+        network thread, through `_send`, so its ack is matched like the link's own."""
+        self.sender.call(self._send, topic, payload, retain)
+
+    # -- publishing (network thread) ---------------------------------------------------------
     def _publish_event(self, topic: str, payload: bytes, entry: int) -> None:
         self._send(topic, payload, False, entry)
 
@@ -290,7 +290,7 @@ class Link:
             self.publish_discovery()
 
     def _reannounce(self, subs: list[str], meta: bytes) -> None:
-        """Subscriptions, `online`, `meta`, then the outbox's backlog (sender thread)."""
+        """Subscriptions, `online`, `meta`, then the outbox's backlog (network thread)."""
         self.client.subscribe([(s, 1) for s in subs])
         self._send(self._topic("status"), ONLINE, retain=True)
         self._send(self._topic("meta"), meta, retain=True)
@@ -372,7 +372,7 @@ class Link:
             self._node_status(node, False)
 
     def _hold_events(self) -> None:
-        """The broker is away (sender thread): events wait in the outbox until _send_waiting,
+        """The broker is away (network thread): events wait in the outbox until _send_waiting,
         and what was in flight is synced, to survive a power cut."""
         self.sender.sending = False
         self.outbox.flush(sync=True)
@@ -390,10 +390,9 @@ class Link:
                  self.node, len(self.outbox))
         self._hand_over(self._announce)
 
-    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
-        """paho could not connect (it retries): say why once, not at every retry. paho calls
-        this inside its `except OSError`, so the exception is the one being handled."""
-        exc = sys.exc_info()[1]
+    def _connect_failed(self, exc: BaseException) -> None:
+        """The broker could not be reached (the network thread tries again): say why once,
+        not at every try."""
         if isinstance(exc, ssl.SSLCertVerificationError):
             why = (f"refused: its TLS certificate does not check out against the CA given "
                    f"({exc.verify_message}) — give the CA that signed the broker's certificate "
@@ -427,7 +426,7 @@ class Link:
             self.outbox.done(entry)
 
     def _hand_over(self, fn: Any, *args: Any) -> None:
-        """Have the loop run `fn(*args)`, in arrival order (from paho's thread)."""
+        """Have the loop run `fn(*args)`, in arrival order (from the network thread)."""
         with self._inbox_lock:
             self._inbox.append((fn, args))
             if self._delivering:
@@ -462,7 +461,7 @@ class Link:
         return topic
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        """paho's thread: only the topic is looked at here; the payload is decoded on the loop,
+        """The network thread: only the topic is looked at here; the payload is decoded on the loop,
         so the broker's next message (and its PUBACK) waits on as little as possible."""
         try:
             topic = self._parse(msg.topic)

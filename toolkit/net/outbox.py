@@ -15,9 +15,11 @@ The durability rule, precisely:
 - an event not yet acked survives a crash of museokit (even `kill -9`) once
   its loop turn has ended, i.e. at most one turn of events is at risk, and it
   survives a power cut once its turn has ended while the broker was away (the
-  `fdatasync`); while the broker is connected, unacked events rely on the
-  kernel writing the page cache back (a PUBACK takes well under a millisecond
-  on a LAN, so that window is only the events in flight);
+  `fdatasync`; the network thread commits between tries to reconnect, so during
+  one try, at most 2 s, new events wait in memory); while the broker is
+  connected, unacked events rely on the kernel writing the page cache back (a
+  PUBACK takes well under a millisecond on a LAN, so that window is only the
+  events in flight);
 - a receiver may see an event twice (QoS 1 is at-least-once, and an ack not yet
   flushed to `outbox.acked` means a resend after a restart); the link drops
   duplicates by their `seq` and `ts`.
@@ -35,8 +37,9 @@ goes through, both files are rewritten from memory and one line says the events
 are on disk again. `os.write` may write only part of its bytes: the rest is
 written before anything else.
 
-Thread safety: `add` and `flush` run on the loop thread, `done` on paho's
-network thread; one lock guards the files and the tables.
+Thread safety: `add`, `flush` and `done` run on the link's network thread
+(`sender.py`), `len()` and `waiting()` may be called from others; one lock guards the
+files and the tables.
 """
 
 from __future__ import annotations
