@@ -135,11 +135,9 @@ class Link:
         self._inbox_lock = threading.Lock()
         self._delivering = False
         self._seen: dict[str, OrderedDict[tuple[int, float], None]] = {}
-        # paho calls on_publish holding its own lock, so ours is never held while calling
-        # paho: mids are matched to outbox entries after publish() returns (see _sent).
-        self._lock = threading.Lock()
+        #: paho's message id -> the outbox entry it carries (None: not an event), until its
+        #: PUBACK. Network thread only: paho reads an ack in `loop_read`, never inside publish().
         self._inflight: dict[int, int | None] = {}
-        self._early: set[int] = set()
         self.outbox = Outbox(settings.state_dir, settings.queue_limit)
         self.client = self._make_client()
         self.sender = Sender(self.outbox, self.client, self._publish_event,
@@ -215,18 +213,7 @@ class Link:
         self.runtime.bus.stats.record_error(name, "the MQTT sender", exc)
 
     def _send(self, topic: str, payload: bytes, retain: bool, entry: int | None = None) -> None:
-        info = self.client.publish(topic, payload, qos=1, retain=retain)
-        self._sent(info.mid, entry)
-
-    def _sent(self, mid: int, entry: int | None) -> None:
-        with self._lock:
-            if mid in self._early:  # acked before publish() returned
-                self._early.discard(mid)
-            else:
-                self._inflight[mid] = entry
-                return
-        if entry is not None:
-            self.outbox.done(entry)
+        self._inflight[self.client.publish(topic, payload, qos=1, retain=retain).mid] = entry
 
     def _on_event(self, event: Event) -> None:
         if event.device in self.remote_nodes:
@@ -300,8 +287,7 @@ class Link:
         """Hand paho the outbox's events it does not hold, oldest first; from now on new
         events go straight out. paho itself re-sends (at CONNACK, before this runs) the ones it
         held when the broker went away, so the order stays that of the events."""
-        with self._lock:
-            held = set(self._inflight.values())
+        held = set(self._inflight.values())
         for entry, topic, payload in self.outbox.waiting():
             if entry not in held:
                 self._send(topic, payload, retain=False, entry=entry)
@@ -417,11 +403,7 @@ class Link:
 
     def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: Any,
                     properties: Any) -> None:
-        with self._lock:
-            if mid not in self._inflight:
-                self._early.add(mid)
-                return
-            entry = self._inflight.pop(mid)
+        entry = self._inflight.pop(mid, None)
         if entry is not None:
             self.outbox.done(entry)
 
