@@ -138,11 +138,11 @@ def alternating(measure: str, ours_block: Sampler, raw_block: Sampler, what: str
         raw += raw_block(SAMPLES // BLOCKS)[0]
     note = f"{len(ours)} presses" + (f", {missed} MISSING" if missed else "")
     value, is_ratio = target
-    return [
-        Result(f"{measure} p{p}", percentile(ours, p), percentile(raw, p), "µs", value,
-               target_is_ratio=is_ratio, note=note if p == 50 else raw_note,
-               loaded_target=loaded_target)
-        for p in (50, 99)
+    return [  # the targets are the p99's; the p50 is reported beside its raw figure
+        Result(f"{measure} p50", percentile(ours, 50), percentile(raw, 50), "µs", None,
+               note=note),
+        Result(f"{measure} p99", percentile(ours, 99), percentile(raw, 99), "µs", value,
+               target_is_ratio=is_ratio, note=raw_note, loaded_target=loaded_target),
     ]
 
 

@@ -4,6 +4,10 @@
     .venv/bin/python bench/run.py bus day    # only those whose name contains a word given
     .venv/bin/python bench/run.py --loaded latency gpio   # each twice: quiet, then with
                                              # every core kept busy by a CPU hog
+    .venv/bin/python bench/run.py --loaded --realtime latency gpio   # and a third time,
+        # loaded, with this process at SCHED_FIFO: what `museokit service install
+        # --realtime` asks systemd for (root, or CAP_SYS_NICE). The threads and children it
+        # starts inherit the policy (a broker or simavr too: keep to the benches without).
 
 Exits 0 even when a target is missed: benchmarks report, they do not assert.
 """
@@ -33,11 +37,24 @@ import bench_startup
 import bench_vision
 from _common import Result, report
 
+from museokit.ops.service import REALTIME_PRIORITY
+
 BENCHES = {"bus": bench_bus, "latency": bench_latency, "day": bench_gallery_day,
            "startup": bench_startup, "serial": bench_serial, "vision": bench_vision,
            "gpio": bench_gpio, "media": bench_media, "mqtt": bench_mqtt,
            "dashboard": bench_dashboard, "log": bench_log, "parts": bench_parts,
            "bricks": bench_bricks, "idle": bench_idle}
+
+
+@contextmanager
+def realtime() -> Iterator[None]:
+    """This process at SCHED_FIFO, the service's `--realtime` priority, then back."""
+    policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(REALTIME_PRIORITY))
+    try:
+        yield
+    finally:
+        os.sched_setscheduler(0, policy, param)
 
 
 @contextmanager
@@ -62,15 +79,20 @@ def run_benches(chosen: list[str]) -> list[Result]:
 
 
 def main(argv: list[str]) -> int:
-    loaded = "--loaded" in argv
-    words = [word for word in argv if word != "--loaded"]
+    loaded, fifo = "--loaded" in argv, "--realtime" in argv
+    words = [word for word in argv if word not in ("--loaded", "--realtime")]
     chosen = [name for name in BENCHES if not words or any(word in name for word in words)]
     started = perf_counter()
     results = run_benches(chosen)
-    if loaded:
+    if loaded or fifo:
         print("[every core busy]", file=sys.stderr, flush=True)
         with cpu_hogs():
-            results += [r.under_load() for r in run_benches(chosen)]
+            if loaded:
+                results += [r.under_load() for r in run_benches(chosen)]
+            if fifo:
+                print("[every core busy, museokit at SCHED_FIFO]", file=sys.stderr, flush=True)
+                with realtime():
+                    results += [r.under_load("loaded, SCHED_FIFO") for r in run_benches(chosen)]
     report(f"museokit benchmarks ({perf_counter() - started:.0f} s; ratio = museokit / raw)",
            results)
     return 0

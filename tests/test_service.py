@@ -19,7 +19,7 @@ from museokit.core.clock import RealClock
 from museokit.core.config import load_installation
 from museokit.core.loop import Loop
 from museokit.ops.sdnotify import SystemdNotifier, watchdog_interval
-from museokit.ops.service import ServiceError, Systemd, render_unit, unit_name
+from museokit.ops.service import REALTIME_PRIORITY, ServiceError, Systemd, render_unit, unit_name
 from tests.conftest import ONE_BUTTON, REPO, write_installation
 from tests.test_cli import MUSEOKIT, museokit
 
@@ -44,6 +44,20 @@ def test_the_unit_passes_systemd_analyze_verify(tmp_path):
                  "WatchdogSec=30", f"ExecStart={sys.executable} -m museokit.cli run {HELLO}"):
         assert line in text.splitlines()
     assert unit.name == "museokit-demo.service"
+
+
+@pytest.mark.subprocess
+def test_the_realtime_unit_asks_for_fifo_and_passes_verify(tmp_path):
+    inst = load_installation(HELLO)
+    unit = tmp_path / unit_name(inst)
+    unit.write_text(render_unit(inst, "root", realtime=True))
+    result = verify(unit)
+    assert result.returncode == 0, result.stderr
+    assert unit.name not in result.stderr
+    lines = unit.read_text().splitlines()
+    assert "CPUSchedulingPolicy=fifo" in lines
+    assert f"CPUSchedulingPriority={REALTIME_PRIORITY}" in lines
+    assert "CPUSchedulingPolicy=fifo" not in render_unit(inst, "root")  # opt-in only
 
 
 @pytest.mark.subprocess
@@ -101,6 +115,7 @@ def test_install_writes_enables_and_starts_then_uninstall_removes(systemd, tmp_p
     path = systemd.install(inst, "gallery")
     assert path == tmp_path / "units/museokit-demo.service"
     assert "User=gallery" in path.read_text()
+    assert "CPUSchedulingPolicy" not in path.read_text()
     assert calls(tmp_path) == ["systemctl daemon-reload", "systemctl enable museokit-demo.service",
                                "systemctl restart museokit-demo.service"]
     assert systemd.status(inst) == 0
@@ -111,6 +126,7 @@ def test_install_writes_enables_and_starts_then_uninstall_removes(systemd, tmp_p
         "systemctl status --no-pager museokit-demo.service",
         "journalctl --no-pager -u museokit-demo.service -n 20 -f",
         "systemctl disable --now museokit-demo.service", "systemctl daemon-reload"]
+    assert "CPUSchedulingPolicy=fifo" in systemd.install(inst, "gallery", realtime=True).read_text()
 
 
 @pytest.mark.subprocess

@@ -118,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     service.add_argument("action", choices=("install", "status", "logs", "uninstall"))
     service.add_argument("path", help="installation folder (or its installation.toml)")
     service.add_argument("--user", help="install: who the service runs as (default: you)")
+    service.add_argument("--realtime", action="store_true",
+                         help="install: run before other programs (SCHED_FIFO), so a busy Pi "
+                              "does not delay visitors' presses")
     service.add_argument("-n", "--lines", type=int, default=100, help="logs: how many lines")
     service.add_argument("-f", "--follow", action="store_true", help="logs: keep following")
     service.set_defaults(func=cmd_service)
@@ -417,7 +420,7 @@ def cmd_service(args: argparse.Namespace) -> int:
     systemd = Systemd()
     try:
         if args.action == "install":
-            path = systemd.install(inst, args.user)
+            path = systemd.install(inst, args.user, args.realtime)
             print(f"installed {path}: starts at boot, restarts if it stops or hangs; "
                   f"`museokit service status {args.path}` shows how it runs")
             from museokit.dashboard.command import first_account

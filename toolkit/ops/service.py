@@ -20,6 +20,9 @@ from museokit.core.config import Installation
 
 #: Seconds without a ping before systemd restarts the service (the loop pings twice as often).
 WATCHDOG_SECONDS = 30
+#: `install --realtime`: the SCHED_FIFO priority of the service's threads (1–99). Low on
+#: purpose: the kernel's own interrupt threads run at 50 and stay ahead of it.
+REALTIME_PRIORITY = 10
 
 NO_SYSTEMD = ("this machine does not run systemd (no /run/systemd/system), so museokit cannot "
               "install a service here; on the gallery's Raspberry Pi OS it can. Here, start it "
@@ -45,9 +48,16 @@ def _quote(arg: str) -> str:
 
 
 def render_unit(inst: Installation, user: str, python: str = sys.executable,
-                watchdog: int = WATCHDOG_SECONDS) -> str:
+                watchdog: int = WATCHDOG_SECONDS, realtime: bool = False) -> str:
     folder = inst.folder.resolve()
     command = " ".join(_quote(a) for a in (python, "-m", "museokit.cli", "run", str(folder)))
+    scheduling = f"""\
+# --realtime: museokit's threads run before ordinary programs, so a busy Pi (a browser,
+# an update) does not delay a visitor's press. The kernel keeps 5 % of every second for
+# the others, and the watchdog above restarts a loop stuck in a handler.
+CPUSchedulingPolicy=fifo
+CPUSchedulingPriority={REALTIME_PRIORITY}
+""" if realtime else ""
     return f"""\
 # Written by `museokit service install`; `museokit service uninstall` removes it.
 [Unit]
@@ -70,7 +80,7 @@ RestartSec=3
 WatchdogSec={watchdog}
 TimeoutStartSec=120
 TimeoutStopSec=15
-
+{scheduling}
 [Install]
 WantedBy=multi-user.target
 """
@@ -98,12 +108,13 @@ class Systemd:
         if not self.booted_marker.is_dir():
             raise ServiceError(NO_SYSTEMD)
 
-    def install(self, inst: Installation, user: str | None = None) -> Path:
+    def install(self, inst: Installation, user: str | None = None, realtime: bool = False) -> Path:
         """Write the unit, enable it at boot and (re)start it; returns the unit's path."""
         self.require()
         path = self.unit_dir / unit_name(inst)
         try:
-            path.write_text(render_unit(inst, user or default_user()), encoding="utf-8")
+            path.write_text(render_unit(inst, user or default_user(), realtime=realtime),
+                            encoding="utf-8")
         except PermissionError:
             raise ServiceError(f"cannot write {path}: run it as root, e.g. `sudo {sys.argv[0]} "
                                f"service install {inst.folder}`") from None
