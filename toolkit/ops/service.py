@@ -103,6 +103,8 @@ class Systemd:
     #: systemd creates this directory when it is the running init system.
     booted_marker: Path = Path("/run/systemd/system")
     run: Runner = field(default=_run)
+    #: Asks the kernel for SCHED_FIFO before `--realtime` is written into a unit.
+    realtime_probe: Sequence[str] = ("chrt", "-f", str(REALTIME_PRIORITY), "true")
 
     def require(self) -> None:
         if not self.booted_marker.is_dir():
@@ -111,6 +113,8 @@ class Systemd:
     def install(self, inst: Installation, user: str | None = None, realtime: bool = False) -> Path:
         """Write the unit, enable it at boot and (re)start it; returns the unit's path."""
         self.require()
+        if realtime:
+            self.check_realtime()
         path = self.unit_dir / unit_name(inst)
         try:
             path.write_text(render_unit(inst, user or default_user(), realtime=realtime),
@@ -122,6 +126,23 @@ class Systemd:
         self._systemctl("enable", path.name)
         self._systemctl("restart", path.name)
         return path
+
+    def check_realtime(self) -> None:
+        """Refuse `--realtime` where the kernel refuses SCHED_FIFO (not root, or a kernel built
+        with RT group scheduling, whose services get no real-time budget): systemd would
+        then fail to start the service at all (status=214/SETSCHEDULER)."""
+        try:
+            result = subprocess.run(list(self.realtime_probe), capture_output=True, text=True,
+                                    timeout=10, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            why = str(exc)
+        else:
+            if result.returncode == 0:
+                return
+            lines = (result.stderr or result.stdout).strip().splitlines()
+            why = lines[-1] if lines else f"exit {result.returncode}"
+        raise ServiceError(f"--realtime is not possible here: this machine refused SCHED_FIFO "
+                           f"({why[:200]}); run it as root (sudo), or install without --realtime")
 
     def uninstall(self, inst: Installation) -> Path:
         self.require()
