@@ -37,8 +37,8 @@ from tests.simboard import ECHO_SKETCH, SimAvrBoard  # noqa: E402
 
 BOARD = "0BE4C401"
 #: Round trips per side. A p99 needs enough of them to be more than the few worst: of 300 it
-#: is the 3rd-worst, which put the ratio anywhere in 1.19–1.23x over runs on one quiet VM;
-#: of 1,500 (as many as the other latency benches take) 1.07–1.13x.
+#: is the 3rd-worst, and the ratio was 1.19x and 1.23x in two runs on the 2-core VM (a soak
+#: running beside them); of 1,500 (the other latency benches take 2,000–3,000), 1.07x and 1.13x.
 ROUND_TRIPS = 1500
 PRESSES = 40
 BLOCKS = 3
