@@ -13,7 +13,6 @@ nothing happens).
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -65,8 +64,14 @@ def idle_cpu_percent(command: list[str]) -> float:
         time.sleep(SECONDS)
         return 100 * (cpu_seconds(proc.pid) - used) / (time.monotonic() - t0)
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(10)
+        # SIGTERM, as systemd stops a service: SIGINT may be ignored, inherited from a
+        # shell that started the benchmark in the background (`nohup … &`).
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def run() -> list[Result]:

@@ -70,11 +70,17 @@ def cpu_hogs() -> Iterator[None]:
             hog.wait()
 
 
-def run_benches(chosen: list[str]) -> list[Result]:
+def run_benches(chosen: list[str], failed: list[str]) -> list[Result]:
+    """Each bench in turn; one that fails is named in `failed` (one line) and the others
+    still run, so a long run's figures are not lost to its last bench."""
     results: list[Result] = []
     for name in chosen:
         print(f"[{name}]", file=sys.stderr, flush=True)
-        results += BENCHES[name].run()
+        try:
+            results += BENCHES[name].run()
+        except Exception as exc:
+            failed.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+            print(f"[{name}] failed: {failed[-1]}", file=sys.stderr, flush=True)
     return results
 
 
@@ -83,19 +89,22 @@ def main(argv: list[str]) -> int:
     words = [word for word in argv if word not in ("--loaded", "--realtime")]
     chosen = [name for name in BENCHES if not words or any(word in name for word in words)]
     started = perf_counter()
-    results = run_benches(chosen)
+    failed: list[str] = []
+    results = run_benches(chosen, failed)
     if loaded or fifo:
         print("[every core busy]", file=sys.stderr, flush=True)
         with cpu_hogs():
             if loaded:
-                results += [r.under_load() for r in run_benches(chosen)]
+                results += [r.under_load() for r in run_benches(chosen, failed)]
             if fifo:
                 print("[every core busy, museokit at SCHED_FIFO]", file=sys.stderr, flush=True)
                 with realtime():
-                    results += [r.under_load("loaded, SCHED_FIFO") for r in run_benches(chosen)]
+                    results += [r.under_load("loaded, SCHED_FIFO") for r in run_benches(chosen, failed)]
     report(f"museokit benchmarks ({perf_counter() - started:.0f} s; ratio = museokit / raw)",
            results)
-    return 0
+    for line in failed:
+        print(f"FAILED {line}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
