@@ -64,8 +64,8 @@ def idle_cpu_percent(command: list[str]) -> float:
         time.sleep(SECONDS)
         return 100 * (cpu_seconds(proc.pid) - used) / (time.monotonic() - t0)
     finally:
-        # SIGTERM, as systemd stops a service: SIGINT may be ignored, inherited from a
-        # shell that started the benchmark in the background (`nohup … &`).
+        # SIGTERM, as systemd stops a service (run on its own, this bench may have inherited
+        # SIGINT ignored from a shell's background job); a child that hangs is killed.
         proc.terminate()
         try:
             proc.wait(10)

@@ -15,6 +15,7 @@ Exits 0 even when a target is missed: benchmarks report, they do not assert.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -85,6 +86,10 @@ def run_benches(chosen: list[str], failed: list[str]) -> list[Result]:
 
 
 def main(argv: list[str]) -> int:
+    # Started in the background (`nohup … &`), this process inherits SIGINT ignored, and an
+    # ignored signal stays ignored across exec: the children the benches stop "as Ctrl-C
+    # would" (bench_startup) would never stop. A handler is reset to the default at exec.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     loaded, fifo = "--loaded" in argv, "--realtime" in argv
     words = [word for word in argv if word not in ("--loaded", "--realtime")]
     chosen = [name for name in BENCHES if not words or any(word in name for word in words)]
